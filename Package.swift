@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "packetlog",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "packetlog", targets: ["packetlog"]),
+        .library(name: "PacketlogHost", targets: ["PacketlogHost"]),
+        .library(name: "ProtocolPlugins", targets: ["ProtocolPlugins"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // libpcap through pkg-config (Debian: libpcap-dev).
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        // The host: capture, decoding, dispatch, direction, writing, statistics.
+        .target(
+            name: "PacketlogHost",
+            dependencies: [
+                "CPcap",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Protocol modules (DNS, HTTP, template) and their registry.
+        .target(
+            name: "ProtocolPlugins",
+            dependencies: ["PacketlogHost"]
+        ),
+        // The command line.
+        .executableTarget(
+            name: "packetlog",
+            dependencies: [
+                "PacketlogHost",
+                "ProtocolPlugins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PacketlogHostTests",
+            dependencies: ["PacketlogHost"]
+        ),
+        .testTarget(
+            name: "ProtocolPluginsTests",
+            dependencies: ["ProtocolPlugins", "PacketlogHost"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["PacketlogHost"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

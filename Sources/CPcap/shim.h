@@ -1,0 +1,4 @@
+#ifndef PACKETLOG_CPCAP_SHIM_H
+#define PACKETLOG_CPCAP_SHIM_H
+#include <pcap/pcap.h>
+#endif

@@ -1,0 +1,67 @@
+// MARK: - PacketTime
+
+/// A capture timestamp: seconds since the epoch and nanoseconds.
+public struct PacketTime: Hashable, Sendable, Comparable {
+    public var seconds: Int64
+    public var nanoseconds: UInt32
+    @inlinable public init(seconds: Int64, nanoseconds: UInt32) {
+        self.seconds = seconds; self.nanoseconds = nanoseconds
+    }
+    @inlinable public var milliseconds: UInt32 { nanoseconds / 1_000_000 }
+    public static func < (a: PacketTime, b: PacketTime) -> Bool {
+        a.seconds != b.seconds ? a.seconds < b.seconds : a.nanoseconds < b.nanoseconds
+    }
+}
+
+/// TCP header flags.
+public struct TCPFlags: OptionSet, Sendable {
+    public var rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let fin = TCPFlags(rawValue: 0x01)
+    public static let syn = TCPFlags(rawValue: 0x02)
+    public static let rst = TCPFlags(rawValue: 0x04)
+    public static let psh = TCPFlags(rawValue: 0x08)
+    public static let ack = TCPFlags(rawValue: 0x10)
+}
+
+// MARK: - PacketContext
+
+/// What the host hands a module for one packet, decoded once: time,
+/// addresses, ports, transport, direction inputs and the transport payload.
+///
+/// `payload` borrows libpcap's buffer and is valid only during the module's
+/// `decode` call: parse in place, keep nothing.
+public struct PacketContext {
+    public var time: PacketTime
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    public var transport: IPProtocol
+    /// TCP only: the header flags and sequence number.
+    public var tcpFlags: TCPFlags
+    public var tcpSequence: UInt32
+    /// Whether the source/destination address is in the local set.
+    public var sourceIsLocal: Bool
+    public var destinationIsLocal: Bool
+    /// The transport payload (UDP datagram body or TCP segment data).
+    public var payload: UnsafeRawBufferPointer
+
+    @inlinable public var isTCP: Bool { transport == .tcp }
+
+    /// The log kind of a message in this packet (the spec's direction table).
+    @inlinable
+    public func kind(isResponse: Bool) -> MessageKind {
+        MessageKind.of(isResponse: isResponse, destinationIsLocal: destinationIsLocal)
+    }
+
+    public init(time: PacketTime, source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
+                transport: IPProtocol, tcpFlags: TCPFlags = [], tcpSequence: UInt32 = 0,
+                sourceIsLocal: Bool = false, destinationIsLocal: Bool = false, payload: UnsafeRawBufferPointer) {
+        self.time = time; self.source = source; self.destination = destination
+        self.sourcePort = sourcePort; self.destinationPort = destinationPort
+        self.transport = transport; self.tcpFlags = tcpFlags; self.tcpSequence = tcpSequence
+        self.sourceIsLocal = sourceIsLocal; self.destinationIsLocal = destinationIsLocal
+        self.payload = payload
+    }
+}

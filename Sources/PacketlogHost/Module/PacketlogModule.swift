@@ -1,0 +1,69 @@
+// MARK: - The module contract
+
+/// What a module declares about itself: read once at start-up.
+public struct ModuleDescriptor: Sendable {
+    /// The name used with `--protocol` and in statistics (`dns`).
+    public var name: String
+    /// One line for `--help`.
+    public var summary: String
+    /// The BPF filter used when the user gives none (`port 53`).
+    public var defaultFilter: String
+    /// The section of `plugins.conf` that configures this module.
+    public var configSection: String
+    /// File names start with this (`dns` → `dns-20261127-05.log`).
+    public var fileStem: String
+    /// Hourly or daily files.
+    public var rotation: RotationPeriod
+
+    public init(name: String, summary: String, defaultFilter: String, configSection: String, fileStem: String, rotation: RotationPeriod) {
+        self.name = name; self.summary = summary; self.defaultFilter = defaultFilter
+        self.configSection = configSection; self.fileStem = fileStem; self.rotation = rotation
+    }
+}
+
+/// Settings the host passes to a module at start-up: its config section's
+/// keys and values. The module validates its own keys.
+public struct ModuleOptions: Sendable {
+    public var values: [String: String]
+    public init(values: [String: String] = [:]) { self.values = values }
+}
+
+/// A protocol module: turns the messages in a packet into log lines.
+///
+/// The host owns capture, decoding below the transport payload, direction
+/// inputs, buffers, files and threads; a module owns only its parsing and its
+/// formatting. Contract:
+/// - `decode` runs on one thread, once per packet the module `wants`, in
+///   capture order. `packet.payload` is valid only during the call.
+/// - For each message, the module calls `lines.beginLine()`, appends the
+///   line's fields, and ends with `lines.commitLine()` — or `discardLine()`
+///   if the message turns out malformed (nothing is half-logged).
+/// - The per-packet path must not allocate: write into `lines`, never build
+///   `String`s.
+public protocol PacketlogModule {
+    /// The module's name, filter, config section and file naming.
+    static var descriptor: ModuleDescriptor { get }
+
+    /// Creates the module; throws `ModuleConfigurationError` on a bad option.
+    init(options: ModuleOptions) throws
+
+    /// The BPF filter this instance needs (from its configured ports).
+    var filter: String { get }
+
+    /// Whether this packet belongs to the module (usually a port test).
+    func wants(_ packet: PacketContext) -> Bool
+
+    /// Emits one line per well-formed message in the packet.
+    mutating func decode(_ packet: PacketContext, into lines: inout LineEmitter)
+
+    /// Counters for the statistics, read off the per-packet path.
+    var counters: [(name: String, value: UInt64)] { get }
+}
+
+/// A module option the user got wrong.
+public struct ModuleConfigurationError: Error, CustomStringConvertible {
+    public var key: String
+    public var message: String
+    public init(key: String, message: String) { self.key = key; self.message = message }
+    public var description: String { "\(key): \(message)" }
+}

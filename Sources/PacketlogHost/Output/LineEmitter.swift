@@ -1,0 +1,114 @@
+// MARK: - LineEmitter
+
+/// Where a module writes the lines of one packet. The host owns it and
+/// reuses it for every packet; after `decode` returns, the host routes each
+/// committed line to its file(s).
+///
+/// A line is: `beginLine()`, fields appended to `buffer` (or through the
+/// helpers here), `appendKind(_:)` where the `<kind>` field goes (split files
+/// drop it), `commitLine()`.
+public struct LineEmitter {
+    /// The bytes of this packet's lines.
+    public var buffer: LineBuffer
+    /// Committed lines of the current packet.
+    /// (host-owned: modules use beginLine/commitLine, never this directly)
+    public var records: [LineRecord]
+    @usableFromInline var lineStart = 0
+    @usableFromInline var kindOffset = -1
+    @usableFromInline var kind = MessageKind.clientQuery
+    /// The time text cache (one `localtime_r` per second).
+    public var clock: LocalClock
+
+    public init(capacity: Int = 256 * 1024) {
+        buffer = LineBuffer(capacity: capacity)
+        records = []
+        records.reserveCapacity(1024)
+        clock = LocalClock()
+    }
+
+    /// Frees the buffer (host, at shutdown).
+    public func deallocate() { buffer.deallocate() }
+
+    /// Forgets the lines of the previous packet (host).
+    @inlinable
+    public mutating func reset() {
+        buffer.removeAll()
+        records.removeAll(keepingCapacity: true)
+        lineStart = 0
+        kindOffset = -1
+    }
+
+    /// Starts a new line.
+    @inlinable
+    public mutating func beginLine() {
+        buffer.truncate(to: lineStart)
+        kindOffset = -1
+    }
+
+    /// Appends `kind` and one space, and remembers where it is so split files
+    /// can leave it out.
+    @inlinable
+    public mutating func appendKind(_ kind: MessageKind) {
+        kindOffset = buffer.count
+        self.kind = kind
+        buffer.append(kind.label)
+        buffer.append(UInt8(ascii: " "))
+    }
+
+    /// Ends the line: it will be written.
+    @inlinable
+    public mutating func commitLine() {
+        buffer.append(UInt8(ascii: "\n"))
+        records.append(LineRecord(start: lineStart, end: buffer.count, kindOffset: kindOffset, kind: kind))
+        lineStart = buffer.count
+        kindOffset = -1
+    }
+
+    /// Drops the line being built (a malformed message is never half-logged).
+    @inlinable
+    public mutating func discardLine() {
+        buffer.truncate(to: lineStart)
+        kindOffset = -1
+    }
+
+    // MARK: Field helpers
+
+    /// `HH:MM:SS.mmm`.
+    @inlinable
+    public mutating func appendTime(_ time: PacketTime) { clock.appendTime(time, to: &buffer) }
+
+    /// `YYYY-MM-DD HH:MM:SS.mmm`.
+    @inlinable
+    public mutating func appendDateTime(_ time: PacketTime) { clock.appendDateTime(time, to: &buffer) }
+
+    /// `<address>#<port>`.
+    @inlinable
+    public mutating func appendEndpoint(_ address: IPAddress, port: UInt16) {
+        buffer.appendAddress(address)
+        buffer.append(UInt8(ascii: "#"))
+        buffer.appendDecimal(port)
+    }
+
+    /// `<time> <src>#<sport> <dst>#<dport> ` — the common start of a line.
+    @inlinable
+    public mutating func appendTimeAndEndpoints(_ packet: PacketContext, withDate: Bool) {
+        if withDate { appendDateTime(packet.time) } else { appendTime(packet.time) }
+        buffer.append(UInt8(ascii: " "))
+        appendEndpoint(packet.source, port: packet.sourcePort)
+        buffer.append(UInt8(ascii: " "))
+        appendEndpoint(packet.destination, port: packet.destinationPort)
+        buffer.append(UInt8(ascii: " "))
+    }
+}
+
+/// One committed line inside `LineEmitter.buffer`: `[start, end)` includes the
+/// final newline; `kindOffset` is where `CQ ` starts, or -1.
+public struct LineRecord: Sendable {
+    @inlinable init(start: Int, end: Int, kindOffset: Int, kind: MessageKind) {
+        self.start = start; self.end = end; self.kindOffset = kindOffset; self.kind = kind
+    }
+    public var start: Int
+    public var end: Int
+    public var kindOffset: Int
+    public var kind: MessageKind
+}

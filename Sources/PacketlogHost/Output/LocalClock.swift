@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - LocalClock
+
+/// Turns capture timestamps into local-time text and file periods, calling
+/// `localtime_r` once per distinct second and caching the rest: the
+/// `HH:MM:SS.` prefix, the `YYYY-MM-DD ` date and the hour/day keys.
+public struct LocalClock {
+    @usableFromInline var cachedSecond: Int64 = .min
+    /// `HH:MM:SS.` for `cachedSecond`.
+    @usableFromInline var timeText: (UInt64, UInt8) = (0, 0)
+    /// `YYYY-MM-DD ` for `cachedSecond`.
+    @usableFromInline var dateText: (UInt64, UInt16, UInt8) = (0, 0, 0)
+    /// The local calendar fields of `cachedSecond`.
+    public private(set) var period = LogPeriod(year: 1970, month: 1, day: 1, hour: 0)
+
+    public init() {}
+
+    /// Updates the cache for `seconds` (cheap when the second is unchanged).
+    @inlinable
+    public mutating func update(_ seconds: Int64) {
+        if _slowPath(seconds != cachedSecond) { recompute(seconds) }
+    }
+
+    @usableFromInline
+    mutating func recompute(_ seconds: Int64) {
+        var t = time_t(seconds)
+        var parts = tm()
+        if localtime_r(&t, &parts) == nil { parts = tm() }
+        cachedSecond = seconds
+        let year = Int(parts.tm_year) + 1900
+        period = LogPeriod(year: year, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday), hour: Int(parts.tm_hour))
+        withUnsafeMutableBytes(of: &timeText) { b in
+            Self.put2(b, 0, Int(parts.tm_hour)); b[2] = 58
+            Self.put2(b, 3, Int(parts.tm_min)); b[5] = 58
+            Self.put2(b, 6, Int(parts.tm_sec)); b[8] = 46
+        }
+        withUnsafeMutableBytes(of: &dateText) { b in
+            let y = max(0, min(9999, year))
+            b[0] = UInt8(48 + y / 1000); b[1] = UInt8(48 + (y / 100) % 10)
+            b[2] = UInt8(48 + (y / 10) % 10); b[3] = UInt8(48 + y % 10)
+            b[4] = 45; Self.put2(b, 5, period.month); b[7] = 45; Self.put2(b, 8, period.day); b[10] = 32
+        }
+    }
+
+    @usableFromInline
+    static func put2(_ b: UnsafeMutableRawBufferPointer, _ at: Int, _ v: Int) {
+        b[at] = UInt8(48 + (v / 10) % 10); b[at + 1] = UInt8(48 + v % 10)
+    }
+
+    /// Appends `HH:MM:SS.mmm` (milliseconds truncated).
+    @inlinable
+    public mutating func appendTime<S: ByteSink>(_ time: PacketTime, to sink: inout S) {
+        update(time.seconds)
+        withUnsafeBytes(of: &timeText) { sink.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<9])) }
+        sink.appendDecimal(time.milliseconds, width: 3)
+    }
+
+    /// Appends `YYYY-MM-DD HH:MM:SS.mmm`.
+    @inlinable
+    public mutating func appendDateTime<S: ByteSink>(_ time: PacketTime, to sink: inout S) {
+        update(time.seconds)
+        withUnsafeBytes(of: &dateText) { sink.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<11])) }
+        appendTime(time, to: &sink)
+    }
+}
+
+// MARK: - LogPeriod
+
+/// A local calendar hour; files are named by the period that holds a
+/// packet's capture time.
+public struct LogPeriod: Hashable, Sendable {
+    public var year: Int, month: Int, day: Int, hour: Int
+    public init(year: Int, month: Int, day: Int, hour: Int) {
+        self.year = year; self.month = month; self.day = day; self.hour = hour
+    }
+    /// A comparable key for the rotation, e.g. 2026112705 hourly, 20261127 daily.
+    @inlinable
+    public func key(_ rotation: RotationPeriod) -> Int {
+        let day = (year * 100 + month) * 100 + self.day
+        return rotation == .hourly ? day * 100 + hour : day
+    }
+}
+
+/// How often a module's files roll.
+public enum RotationPeriod: String, Sendable {
+    case hourly, daily
+}

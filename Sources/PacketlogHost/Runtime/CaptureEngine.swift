@@ -1,0 +1,192 @@
+import CPcap
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - CaptureSettings
+
+/// Everything the capture loop needs, resolved before it starts.
+public struct CaptureSettings: Sendable {
+    /// Stop after this many packets (`-c`), or never.
+    public var packetLimit: UInt64?
+    /// Print the counters every N packets (`--log-every`), or never.
+    public var logEvery: UInt64?
+    /// Lines are split by kind into four files.
+    public var split: Bool
+    public var localAddresses: LocalAddressSet
+
+    public init(packetLimit: UInt64? = nil, logEvery: UInt64? = nil, split: Bool = false, localAddresses: LocalAddressSet = LocalAddressSet()) {
+        self.packetLimit = packetLimit; self.logEvery = logEvery; self.split = split; self.localAddresses = localAddresses
+    }
+}
+
+// MARK: - CaptureEngine
+
+/// The per-packet loop, generic over the module so that the hot path calls
+/// concrete code: read a packet, decode link/IP/transport once, hand the
+/// module a `PacketContext`, route its lines to the writer.
+///
+/// It runs on the calling thread; the writer runs on its own.
+public final class CaptureEngine<Module: PacketlogModule> {
+    public private(set) var module: Module
+    let pcap: PcapHandle
+    let writer: LogWriter
+    let settings: CaptureSettings
+    var decoder: PacketDecoder
+    var emitter = LineEmitter()
+    var router: OutputRouter
+    var wallClock = LocalClock()
+    public private(set) var packets: UInt64 = 0
+    public private(set) var otherPorts: UInt64 = 0
+    let report: (String) -> Void
+
+    public init(module: Module, pcap: PcapHandle, writer: LogWriter, settings: CaptureSettings, toStandardOutput: Bool,
+                report: @escaping (String) -> Void) {
+        self.module = module
+        self.pcap = pcap
+        self.writer = writer
+        self.settings = settings
+        self.decoder = PacketDecoder(linkType: pcap.linkType)
+        let files = OutputRouter.ModuleFiles(stem: Module.descriptor.fileStem, rotation: Module.descriptor.rotation)
+        self.router = OutputRouter(writer: writer, modules: [files], split: settings.split, toStandardOutput: toStandardOutput)
+        self.report = report
+    }
+
+    deinit { emitter.deallocate() }
+
+    /// Why the loop ended.
+    public enum Ending: Sendable, Equatable {
+        case endOfFile, signal, packetLimit, error(String)
+    }
+
+    /// Runs until end of file, a stop signal, the packet limit or an error;
+    /// then flushes every line to the writer.
+    public func run() -> Ending {
+        let ending = pcap.isLive ? runLive() : runFile()
+        router.flushAll()
+        return ending
+    }
+
+    // MARK: Loops
+
+    func runFile() -> Ending {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let nano = pcap.nanosecondTimestamps
+        while true {
+            let status = pcap.next(&header, &data)
+            if status == 1, let header, let data {
+                if let ending = handle(header, data, nanosecond: nano) { return ending }
+                if packets & 1023 == 0, stopRequested.load(ordering: .relaxed) { return .signal }
+                continue
+            }
+            if status == -2 { return .endOfFile }
+            return .error("reading \(pcap.source): \(pcap.lastError)")
+        }
+    }
+
+    func runLive() -> Ending {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let nano = pcap.nanosecondTimestamps
+        var descriptor = pollfd(fd: pcap.selectableFileDescriptor, events: Int16(POLLIN), revents: 0)
+        var lastFlush = monotonicMilliseconds()
+        while !stopRequested.load(ordering: .relaxed) {
+            // Wait at most 200 ms so signals and hour boundaries are acted on
+            // even when no packet arrives (pcap_next_ex alone can block).
+            let ready = poll(&descriptor, 1, 200)
+            if ready < 0 && errno != EINTR { return .error("poll on \(pcap.source): \(String(cString: strerror(errno)))") }
+            var drained = 0
+            while drained < 100_000 {
+                let status = pcap.next(&header, &data)
+                if status == 1, let header, let data {
+                    if let ending = handle(header, data, nanosecond: nano) { return ending }
+                    drained += 1
+                    continue
+                }
+                if status == 0 { break }
+                if status == -2 { return .endOfFile }
+                return .error("capturing on \(pcap.source): \(pcap.lastError)")
+            }
+            let now = monotonicMilliseconds()
+            if now - lastFlush >= 1000 {
+                lastFlush = now
+                idleTick()
+            }
+            if reopenRequested.exchange(false, ordering: .relaxed) {
+                router.flushAll()
+                writer.reopen()
+            }
+        }
+        return .signal
+    }
+
+    /// Once a second (live): flush what is buffered so lines reach the files
+    /// promptly, and close the files of periods that have ended.
+    func idleTick() {
+        router.flushAll()
+        let now = Int64(time(nil))
+        wallClock.update(now)
+        writer.rollover(to: wallClock.period)
+    }
+
+    // MARK: One packet
+
+    @inline(__always)
+    func handle(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> Ending? {
+        packets &+= 1
+        let h = header.pointee
+        let fraction = UInt32(truncatingIfNeeded: h.ts.tv_usec)
+        let time = PacketTime(seconds: Int64(h.ts.tv_sec), nanoseconds: nanosecond ? fraction : fraction &* 1000)
+        let frame = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
+        if var packet = decoder.decode(frame, wireLength: Int(h.len), time: time) {
+            if module.wants(packet) {
+                packet.sourceIsLocal = settings.localAddresses.contains(packet.source)
+                packet.destinationIsLocal = settings.localAddresses.contains(packet.destination)
+                emitter.reset()
+                module.decode(packet, into: &emitter)
+                if !emitter.records.isEmpty {
+                    emitter.clock.update(time.seconds)
+                    router.route(emitter, module: 0, period: emitter.clock.period)
+                }
+            } else {
+                otherPorts &+= 1
+            }
+        }
+        if let every = settings.logEvery, packets % every == 0 { report(summary()) }
+        if let limit = settings.packetLimit, packets >= limit { return .packetLimit }
+        return nil
+    }
+
+    // MARK: Statistics
+
+    /// The counters as one line: packets, the module's counters, what the
+    /// decoder skipped, kernel drops, and what the writer wrote or lost.
+    public func summary() -> String {
+        var parts = ["packets \(packets)"]
+        for (name, value) in module.counters { parts.append("\(name) \(value)") }
+        let d = decoder.statistics
+        parts.append("other-ports \(otherPorts)")
+        parts.append("not-ip \(d.notIP)")
+        parts.append("not-udp-tcp \(d.notUDPOrTCP)")
+        parts.append("ip-fragments \(d.fragments)")
+        parts.append("truncated \(d.truncated)")
+        parts.append("malformed-ip \(d.malformedIP + d.malformedTransport)")
+        if let kernel = pcap.statistics() {
+            parts.append("kernel-received \(kernel.received)")
+            parts.append("kernel-dropped \(kernel.dropped)")
+            parts.append("interface-dropped \(kernel.interfaceDropped)")
+        }
+        parts.append("lines-written \(writer.linesWritten.load(ordering: .relaxed))")
+        parts.append("lines-lost \(writer.linesLost.load(ordering: .relaxed))")
+        return parts.joined(separator: ", ")
+    }
+}
+
+@inline(__always)
+func monotonicMilliseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}

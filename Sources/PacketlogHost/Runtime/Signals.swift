@@ -1,0 +1,29 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Signals
+
+/// Set by SIGINT/SIGTERM: the capture loop stops, flushes and exits.
+public let stopRequested = Atomic<Bool>(false)
+/// Set by SIGHUP: the writer reopens every file.
+public let reopenRequested = Atomic<Bool>(false)
+
+public enum Signals {
+    /// Installs the handlers. They only set flags (async-signal-safe); the
+    /// capture loop looks at them at least every 200 ms, even when idle.
+    public static func install() {
+        var stop = sigaction()
+        stop.__sigaction_handler.sa_handler = { _ in stopRequested.store(true, ordering: .relaxed) }
+        sigemptyset(&stop.sa_mask)
+        stop.sa_flags = 0
+        sigaction(SIGINT, &stop, nil)
+        sigaction(SIGTERM, &stop, nil)
+        var hup = sigaction()
+        hup.__sigaction_handler.sa_handler = { _ in reopenRequested.store(true, ordering: .relaxed) }
+        sigemptyset(&hup.sa_mask)
+        sigaction(SIGHUP, &hup, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
+}

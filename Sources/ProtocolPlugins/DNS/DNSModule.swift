@@ -1,0 +1,94 @@
+import PacketlogHost
+
+// MARK: - DNSModule
+
+/// The DNS module: every DNS message on the configured ports, over UDP and
+/// TCP (each complete length-prefixed message of a segment), one line each.
+public struct DNSModule: PacketlogModule {
+    public static let descriptor = ModuleDescriptor(
+        name: "dns",
+        summary: "DNS over UDP and TCP (queries and responses, hourly files)",
+        defaultFilter: "port 53",
+        configSection: "dns",
+        fileStem: "dns",
+        rotation: .hourly
+    )
+
+    /// Service ports (default 53).
+    public let ports: ServicePorts
+    public private(set) var statistics = DNSStatistics()
+
+    public init(options: ModuleOptions) throws {
+        ports = try ServicePorts(option: options.values["ports"], key: "ports", default: [53])
+    }
+
+    public var filter: String { ports.bpfFilter }
+
+    public func wants(_ packet: PacketContext) -> Bool {
+        ports.contains(packet.sourcePort) || ports.contains(packet.destinationPort)
+    }
+
+    public mutating func decode(_ packet: PacketContext, into lines: inout LineEmitter) {
+        if packet.isTCP {
+            decodeSegment(packet, into: &lines)
+        } else {
+            emit(packet.payload, packet: packet, overTCP: false, into: &lines)
+        }
+    }
+
+    /// Per-segment rule: consecutive length-prefixed messages from the
+    /// segment's first byte; a message cut by the segment's end is not logged.
+    mutating func decodeSegment(_ packet: PacketContext, into lines: inout LineEmitter) {
+        let payload = ByteCursor(packet.payload)
+        if payload.bytes.isEmpty {
+            statistics.tcpNoPayload &+= 1
+            return
+        }
+        var offset = 0
+        while offset < payload.bytes.count {
+            guard let length: UInt16 = payload.getInteger(at: offset),
+                  let message = payload.getBytes(at: offset + 2, length: Int(length)) else {
+                statistics.tcpIncompleteMessage &+= 1
+                return
+            }
+            emit(message, packet: packet, overTCP: true, into: &lines)
+            offset += 2 + Int(length)
+        }
+    }
+
+    /// One message: a line when it is well-formed, a count when it is not.
+    public mutating func emit(_ bytes: UnsafeRawBufferPointer, packet: PacketContext, overTCP: Bool, into lines: inout LineEmitter) {
+        switch DNSMessage.parse(bytes) {
+        case .failure:
+            statistics.malformed &+= 1
+        case .success(let message):
+            let kind = packet.kind(isResponse: message.isResponse)
+            lines.beginLine()
+            lines.appendTimeAndEndpoints(packet, withDate: false)
+            lines.appendKind(kind)
+            DNSLineFormatter.appendBody(message, overTCP: overTCP, to: &lines.buffer)
+            lines.commitLine()
+            statistics.messages[Int(kind.rawValue)] &+= 1
+        }
+    }
+
+    public var counters: [(name: String, value: UInt64)] {
+        [("dns-logged", statistics.logged),
+         ("CQ", statistics.messages[0]), ("CR", statistics.messages[1]),
+         ("SQ", statistics.messages[2]), ("SR", statistics.messages[3]),
+         ("dns-malformed", statistics.malformed),
+         ("tcp-incomplete-message", statistics.tcpIncompleteMessage),
+         ("tcp-no-payload", statistics.tcpNoPayload)]
+    }
+}
+
+// MARK: - Statistics
+
+public struct DNSStatistics: Sendable {
+    /// Lines by kind (CQ, CR, SQ, SR).
+    public var messages: [UInt64] = [0, 0, 0, 0]
+    public var malformed: UInt64 = 0
+    public var tcpIncompleteMessage: UInt64 = 0
+    public var tcpNoPayload: UInt64 = 0
+    public var logged: UInt64 { messages.reduce(0, &+) }
+}
