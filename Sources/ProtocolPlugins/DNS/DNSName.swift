@@ -65,6 +65,13 @@ public enum DNSName {
     /// One label's bytes with the spec's escaping: `"().;\@$` and `.` get a
     /// backslash, bytes outside 0x21–0x7E become `\DDD`.
     public static func appendLabel<S: ByteSink>(_ label: UnsafeRawBufferPointer, to sink: inout S) {
+        // Fast path: most labels need no escaping and are copied in one go.
+        var plain = true
+        for byte in label where !isPlain(byte) { plain = false; break }
+        if plain {
+            sink.append(contentsOf: label)
+            return
+        }
         for byte in label {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."),
@@ -76,6 +83,19 @@ public enum DNSName {
             default:
                 sink.appendDecimalEscape(byte)
             }
+        }
+    }
+}
+
+extension DNSName {
+    /// A label byte printed as itself: 0x21–0x7E except `"().;\@$`.
+    static func isPlain(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."),
+             UInt8(ascii: ";"), UInt8(ascii: "\\"), UInt8(ascii: "@"), UInt8(ascii: "$"):
+            return false
+        default:
+            return byte >= 0x21 && byte <= 0x7E
         }
     }
 }
