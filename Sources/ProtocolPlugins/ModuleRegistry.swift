@@ -6,4 +6,5 @@ import PacketlogHost
 /// one folder under `ProtocolPlugins/` plus one line here.
 public let registeredModules: [any PacketlogModule.Type] = [
     DNSModule.self,
+    HTTPModule.self,
 ]
