@@ -7,4 +7,5 @@ import PacketlogHost
 public let registeredModules: [any PacketlogModule.Type] = [
     DNSModule.self,
     HTTPModule.self,
+    TemplateModule.self,
 ]
