@@ -5,6 +5,10 @@
 public protocol ByteSink {
     mutating func append(_ byte: UInt8)
     mutating func append(contentsOf bytes: UnsafeRawBufferPointer)
+    /// Makes room for at most `maxCount` bytes and lets `body` write them at
+    /// the pointer it gets; `body` returns how many it wrote. A sink that
+    /// keeps nothing may skip `body`, so it must only write.
+    mutating func appendWithReservedCapacity(_ maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int)
 }
 
 /// A sink that keeps nothing: formatting code run against it only validates.
@@ -12,6 +16,7 @@ public struct DiscardingSink: ByteSink {
     @inlinable public init() {}
     @inlinable public mutating func append(_ byte: UInt8) {}
     @inlinable public mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {}
+    @inlinable public mutating func appendWithReservedCapacity(_ maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {}
 }
 
 // MARK: - LineBuffer
@@ -82,10 +87,25 @@ public struct LineBuffer: ByteSink {
 
     @inlinable
     public mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
-        guard let src = bytes.baseAddress, bytes.count > 0 else { return }
-        reserve(bytes.count)
-        (base + count).copyMemory(from: src, byteCount: bytes.count)
-        count &+= bytes.count
+        guard let src = bytes.baseAddress else { return }
+        let n = bytes.count
+        reserve(n)
+        let dst = base + count
+        if n <= 16 {
+            // Short fields: a byte loop beats a call to memmove.
+            var i = 0
+            while i < n { dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self); i &+= 1 }
+        } else {
+            dst.copyMemory(from: src, byteCount: n)
+        }
+        count &+= n
+    }
+
+    @inlinable
+    public mutating func appendWithReservedCapacity(_ maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(maxCount)
+        let written = body((base + count).assumingMemoryBound(to: UInt8.self))
+        count &+= written
     }
 
     /// Appends an ASCII literal (`"IN"`, `" T"`).
@@ -116,20 +136,28 @@ public extension ByteSink {
     mutating func appendDecimal<T: BinaryInteger>(_ value: T) {
         if value < 0 {
             append(UInt8(ascii: "-"))
-            appendDecimal(UInt64(0 &- Int64(value)))
-            return
+            appendUnsignedDecimal(UInt64(0 &- Int64(value)))
+        } else {
+            appendUnsignedDecimal(UInt64(value))
         }
-        var v = UInt64(value)
-        if v < 10 { append(UInt8(truncatingIfNeeded: v) &+ 48); return }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of scratch, no heap
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            while v > 0 {
-                scratch[23 - n] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+    }
+
+    /// Decimal digits of an unsigned value, written right to left in place.
+    @inlinable
+    mutating func appendUnsignedDecimal(_ value: UInt64) {
+        if value < 10 { append(UInt8(truncatingIfNeeded: value) &+ 48); return }
+        var digits = 2
+        var limit: UInt64 = 100
+        while digits < 20, value >= limit { digits &+= 1; limit = limit &* 10 }
+        appendWithReservedCapacity(digits) { p in
+            var v = value
+            var i = digits
+            while i > 0 {
+                i &-= 1
+                p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
                 v /= 10
-                n += 1
             }
-            append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[(24 - n)...]))
+            return digits
         }
     }
 
@@ -142,7 +170,7 @@ public extension ByteSink {
         while digits < 20, v >= limit { digits += 1; limit = limit &* 10 }
         var pad = width - digits
         while pad > 0 { append(UInt8(ascii: "0")); pad -= 1 }
-        appendDecimal(v)
+        appendUnsignedDecimal(v)
     }
 
     /// Two upper-case hex digits.
@@ -155,7 +183,14 @@ public extension ByteSink {
     /// Upper-case hex of every byte, one word.
     @inlinable
     mutating func appendHexUpper(_ bytes: UnsafeRawBufferPointer) {
-        for b in bytes { appendHexUpper(b) }
+        appendWithReservedCapacity(bytes.count * 2) { p in
+            var i = 0
+            for b in bytes {
+                p[i] = hexDigitUpper(b >> 4); p[i &+ 1] = hexDigitUpper(b & 0x0F)
+                i &+= 2
+            }
+            return i
+        }
     }
 
     /// Lower-case hex digits of `value`, no leading zeros (IPv6 groups).

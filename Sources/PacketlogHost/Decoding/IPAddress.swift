@@ -47,10 +47,23 @@ public extension ByteSink {
     /// Dotted quad.
     @inlinable
     mutating func appendIPv4(_ v: UInt32) {
-        appendDecimal(UInt8(truncatingIfNeeded: v >> 24)); append(UInt8(ascii: "."))
-        appendDecimal(UInt8(truncatingIfNeeded: v >> 16)); append(UInt8(ascii: "."))
-        appendDecimal(UInt8(truncatingIfNeeded: v >> 8)); append(UInt8(ascii: "."))
-        appendDecimal(UInt8(truncatingIfNeeded: v))
+        appendWithReservedCapacity(15) { p in
+            var i = 0
+            var shift: UInt32 = 24
+            while true {
+                let octet = UInt8(truncatingIfNeeded: v >> shift)
+                if octet >= 100 {
+                    p[i] = 48 &+ octet / 100; p[i &+ 1] = 48 &+ (octet / 10) % 10; p[i &+ 2] = 48 &+ octet % 10; i &+= 3
+                } else if octet >= 10 {
+                    p[i] = 48 &+ octet / 10; p[i &+ 1] = 48 &+ octet % 10; i &+= 2
+                } else {
+                    p[i] = 48 &+ octet; i &+= 1
+                }
+                if shift == 0 { return i }
+                p[i] = UInt8(ascii: "."); i &+= 1
+                shift &-= 8
+            }
+        }
     }
 
     /// RFC 5952 canonical IPv6 text: lower-case, no leading zeros, the longest
@@ -75,16 +88,32 @@ public extension ByteSink {
             }
         }
         if bestLength < 2 { bestStart = -1 }
-        var i = 0
-        while i < 8 {
-            if i == bestStart {
-                append(UInt8(ascii: ":")); append(UInt8(ascii: ":"))
-                i += bestLength
-                continue
+        let skipStart = bestStart, skipLength = bestLength
+        appendWithReservedCapacity(39) { p in
+            var out = 0
+            var i = 0
+            while i < 8 {
+                if i == skipStart {
+                    p[out] = UInt8(ascii: ":"); p[out &+ 1] = UInt8(ascii: ":"); out &+= 2
+                    i &+= skipLength
+                    continue
+                }
+                if i > 0, i != skipStart &+ skipLength || skipStart < 0 { p[out] = UInt8(ascii: ":"); out &+= 1 }
+                let group = address.group(i)
+                var shift: UInt16 = 12
+                var started = false
+                while true {
+                    let nibble = UInt8(truncatingIfNeeded: group >> shift) & 0x0F
+                    if nibble != 0 || started || shift == 0 {
+                        p[out] = hexDigitLower(nibble); out &+= 1
+                        started = true
+                    }
+                    if shift == 0 { break }
+                    shift &-= 4
+                }
+                i &+= 1
             }
-            if i > 0, i != bestStart + bestLength || bestStart < 0 { append(UInt8(ascii: ":")) }
-            appendHexLower(address.group(i))
-            i += 1
+            return out
         }
     }
 

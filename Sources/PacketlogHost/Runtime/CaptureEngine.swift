@@ -87,9 +87,6 @@ public final class CaptureEngine<Module: PacketlogModule> {
     }
 
     func runLive() -> Ending {
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        let nano = pcap.nanosecondTimestamps
         var descriptor = pollfd(fd: pcap.selectableFileDescriptor, events: Int16(POLLIN), revents: 0)
         var lastFlush = monotonicMilliseconds()
         while !stopRequested.load(ordering: .relaxed) {
@@ -97,18 +94,7 @@ public final class CaptureEngine<Module: PacketlogModule> {
             // even when no packet arrives (pcap_next_ex alone can block).
             let ready = poll(&descriptor, 1, 200)
             if ready < 0 && errno != EINTR { return .error("poll on \(pcap.source): \(String(cString: strerror(errno)))") }
-            var drained = 0
-            while drained < 100_000 {
-                let status = pcap.next(&header, &data)
-                if status == 1, let header, let data {
-                    if let ending = handle(header, data, nanosecond: nano) { return ending }
-                    drained += 1
-                    continue
-                }
-                if status == 0 { break }
-                if status == -2 { return .endOfFile }
-                return .error("capturing on \(pcap.source): \(pcap.lastError)")
-            }
+            if case .stop(let ending) = drain() { return ending }
             let now = monotonicMilliseconds()
             if now - lastFlush >= 1000 {
                 lastFlush = now
@@ -119,7 +105,41 @@ public final class CaptureEngine<Module: PacketlogModule> {
                 writer.reopen()
             }
         }
+        // Stopping: every packet the kernel already captured is still logged.
+        // Ring blocks are handed over when they retire (the read timeout), so
+        // keep draining until a wait longer than that timeout brings nothing
+        // (bounded, in case traffic never pauses).
+        let deadline = monotonicMilliseconds() + 3000
+        while monotonicMilliseconds() < deadline {
+            _ = poll(&descriptor, 1, 250)
+            switch drain() {
+            case .stop(let ending): return ending
+            case .drained(let count): if count == 0 { return .signal }
+            }
+        }
         return .signal
+    }
+
+    enum DrainResult { case drained(Int), stop(Ending) }
+
+    /// Handles every packet that is ready now (non-blocking).
+    func drain() -> DrainResult {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let nano = pcap.nanosecondTimestamps
+        var drained = 0
+        while drained < 100_000 {
+            let status = pcap.next(&header, &data)
+            if status == 1, let header, let data {
+                if let ending = handle(header, data, nanosecond: nano) { return .stop(ending) }
+                drained += 1
+                continue
+            }
+            if status == 0 { break }
+            if status == -2 { return .stop(.endOfFile) }
+            return .stop(.error("capturing on \(pcap.source): \(pcap.lastError)"))
+        }
+        return .drained(drained)
     }
 
     /// Once a second (live): flush what is buffered so lines reach the files

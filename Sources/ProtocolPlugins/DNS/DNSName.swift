@@ -65,24 +65,20 @@ public enum DNSName {
     /// One label's bytes with the spec's escaping: `"().;\@$` and `.` get a
     /// backslash, bytes outside 0x21–0x7E become `\DDD`.
     public static func appendLabel<S: ByteSink>(_ label: UnsafeRawBufferPointer, to sink: inout S) {
-        // Fast path: most labels need no escaping and are copied in one go.
-        var plain = true
-        for byte in label where !isPlain(byte) { plain = false; break }
-        if plain {
-            sink.append(contentsOf: label)
-            return
-        }
-        for byte in label {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."),
-                 UInt8(ascii: ";"), UInt8(ascii: "\\"), UInt8(ascii: "@"), UInt8(ascii: "$"):
-                sink.append(UInt8(ascii: "\\"))
-                sink.append(byte)
-            case 0x21...0x7E:
-                sink.append(byte)
-            default:
-                sink.appendDecimalEscape(byte)
+        sink.appendWithReservedCapacity(label.count &* 4) { p in
+            var out = 0
+            for byte in label {
+                if isPlain(byte) {
+                    p[out] = byte; out &+= 1
+                } else if byte >= 0x21 && byte <= 0x7E {
+                    p[out] = UInt8(ascii: "\\"); p[out &+ 1] = byte; out &+= 2
+                } else {
+                    p[out] = UInt8(ascii: "\\"); p[out &+ 1] = 48 &+ byte / 100
+                    p[out &+ 2] = 48 &+ (byte / 10) % 10; p[out &+ 3] = 48 &+ byte % 10
+                    out &+= 4
+                }
             }
+            return out
         }
     }
 }
@@ -106,19 +102,24 @@ public enum DNSCharacterString {
     /// Writes `bytes` double-quoted: `"` and `\` backslash-escaped, bytes
     /// outside 0x20–0x7E as `\DDD` (a space stays a space).
     public static func appendQuoted<S: ByteSink>(_ bytes: UnsafeRawBufferPointer, to sink: inout S) {
-        sink.append(UInt8(ascii: "\""))
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                sink.append(UInt8(ascii: "\\"))
-                sink.append(byte)
-            case 0x20...0x7E:
-                sink.append(byte)
-            default:
-                sink.appendDecimalEscape(byte)
+        sink.appendWithReservedCapacity(bytes.count &* 4 &+ 2) { p in
+            p[0] = UInt8(ascii: "\"")
+            var out = 1
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    p[out] = UInt8(ascii: "\\"); p[out &+ 1] = byte; out &+= 2
+                case 0x20...0x7E:
+                    p[out] = byte; out &+= 1
+                default:
+                    p[out] = UInt8(ascii: "\\"); p[out &+ 1] = 48 &+ byte / 100
+                    p[out &+ 2] = 48 &+ (byte / 10) % 10; p[out &+ 3] = 48 &+ byte % 10
+                    out &+= 4
+                }
             }
+            p[out] = UInt8(ascii: "\"")
+            return out &+ 1
         }
-        sink.append(UInt8(ascii: "\""))
     }
 
     /// Reads one length-prefixed character-string at `offset` that must end
