@@ -61,6 +61,10 @@ struct PacketlogCommand: ParsableCommand {
     @Flag(name: .customLong("stdout"), help: "Write the combined line stream to standard output instead of files.")
     var toStandardOutput = false
 
+    @Flag(name: .customLong("no-tcp-reassembly"),
+          help: "Read each TCP segment on its own (the per-segment rule) instead of reassembling TCP streams.")
+    var noTCPReassembly = false
+
     @Option(name: .customLong("file-mode"), help: ArgumentHelp("Mode of new log files, octal.", valueName: "mode"))
     var fileMode: String = "0600"
 
@@ -102,7 +106,7 @@ struct PacketlogCommand: ParsableCommand {
     /// the capture with the module's concrete type.
     func runModule<M: PacketlogModule>(_ type: M.Type) throws {
         let module = try M(options: ModuleOptions())
-        var settings = CaptureSettings(packetLimit: count, logEvery: logEvery, split: logSplit)
+        var settings = CaptureSettings(packetLimit: count, logEvery: logEvery, split: logSplit, tcpReassembly: !noTCPReassembly)
         for value in localAddresses { try settings.localAddresses.add(value) }
 
         let pcap: PcapHandle

@@ -58,6 +58,30 @@ public protocol PacketlogModule {
 
     /// Counters for the statistics, read off the per-packet path.
     var counters: [(name: String, value: UInt64)] { get }
+
+    /// Whether the module reads TCP as reassembled byte streams (when
+    /// reassembly is on). Such a module gets `decodeStream` instead of
+    /// `decode` for TCP packets.
+    static var readsTCPStreams: Bool { get }
+
+    /// Decodes the complete messages at the start of `stream` — the
+    /// contiguous, not yet consumed bytes of one TCP direction, which always
+    /// start at a message boundary — and returns how many bytes it consumed.
+    /// Returning more than `stream.count` skips bytes still to come (a body).
+    /// `packet` is the packet that brought the newest bytes: lines take its
+    /// time and endpoints. `stream` is valid only during the call.
+    mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int
+}
+
+public extension PacketlogModule {
+    static var readsTCPStreams: Bool { false }
+
+    mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
+        var segment = packet
+        segment.payload = stream
+        decode(segment, into: &lines)
+        return stream.count
+    }
 }
 
 /// A module option the user got wrong.

@@ -15,9 +15,15 @@ public struct CaptureSettings: Sendable {
     /// Lines are split by kind into four files.
     public var split: Bool
     public var localAddresses: LocalAddressSet
+    /// TCP is read as reassembled streams by modules that want them
+    /// (`--no-tcp-reassembly` turns it off: the per-segment rule).
+    public var tcpReassembly: Bool
+    public var reassemblyLimits: TCPReassemblyLimits
 
-    public init(packetLimit: UInt64? = nil, logEvery: UInt64? = nil, split: Bool = false, localAddresses: LocalAddressSet = LocalAddressSet()) {
+    public init(packetLimit: UInt64? = nil, logEvery: UInt64? = nil, split: Bool = false, localAddresses: LocalAddressSet = LocalAddressSet(),
+                tcpReassembly: Bool = true, reassemblyLimits: TCPReassemblyLimits = TCPReassemblyLimits()) {
         self.packetLimit = packetLimit; self.logEvery = logEvery; self.split = split; self.localAddresses = localAddresses
+        self.tcpReassembly = tcpReassembly; self.reassemblyLimits = reassemblyLimits
     }
 }
 
@@ -37,6 +43,7 @@ public final class CaptureEngine<Module: PacketlogModule> {
     var emitter = LineEmitter()
     var router: OutputRouter
     var wallClock = LocalClock()
+    let reassembler: TCPReassembler?
     public private(set) var packets: UInt64 = 0
     public private(set) var otherPorts: UInt64 = 0
     let report: (String) -> Void
@@ -51,6 +58,7 @@ public final class CaptureEngine<Module: PacketlogModule> {
         let files = OutputRouter.ModuleFiles(stem: Module.descriptor.fileStem, rotation: Module.descriptor.rotation)
         self.router = OutputRouter(writer: writer, modules: [files], split: settings.split, toStandardOutput: toStandardOutput)
         self.report = report
+        self.reassembler = settings.tcpReassembly && Module.readsTCPStreams ? TCPReassembler(limits: settings.reassemblyLimits) : nil
     }
 
     deinit { emitter.deallocate() }
@@ -64,6 +72,7 @@ public final class CaptureEngine<Module: PacketlogModule> {
     /// then flushes every line to the writer.
     public func run() -> Ending {
         let ending = pcap.isLive ? runLive() : runFile()
+        reassembler?.finishAll()
         router.flushAll()
         return ending
     }
@@ -165,7 +174,13 @@ public final class CaptureEngine<Module: PacketlogModule> {
                 packet.sourceIsLocal = settings.localAddresses.contains(packet.source)
                 packet.destinationIsLocal = settings.localAddresses.contains(packet.destination)
                 emitter.reset()
-                module.decode(packet, into: &emitter)
+                if packet.isTCP, let reassembler {
+                    reassembler.process(packet) { stream in
+                        module.decodeStream(packet, stream: stream, into: &emitter)
+                    }
+                } else {
+                    module.decode(packet, into: &emitter)
+                }
                 if !emitter.records.isEmpty {
                     emitter.clock.update(time.seconds)
                     router.route(emitter, module: 0, period: emitter.clock.period)
@@ -186,6 +201,13 @@ public final class CaptureEngine<Module: PacketlogModule> {
     public func summary() -> String {
         var parts = ["packets \(packets)"]
         for (name, value) in module.counters { parts.append("\(name) \(value)") }
+        if let r = reassembler?.statistics {
+            parts.append("tcp-streams \(r.streams)")
+            parts.append("tcp-unfinished-streams \(r.unfinishedStreams)")
+            parts.append("tcp-discarded-bytes \(r.discardedBytes)")
+            parts.append("tcp-evicted \(r.evictedByFlowCap + r.evictedByByteCap)")
+            parts.append("tcp-idle-ended \(r.endedByIdle)")
+        }
         let d = decoder.statistics
         parts.append("other-ports \(otherPorts)")
         parts.append("not-ip \(d.notIP)")

@@ -39,21 +39,33 @@ public struct DNSModule: PacketlogModule {
     /// Per-segment rule: consecutive length-prefixed messages from the
     /// segment's first byte; a message cut by the segment's end is not logged.
     mutating func decodeSegment(_ packet: PacketContext, into lines: inout LineEmitter) {
-        let payload = ByteCursor(packet.payload)
-        if payload.bytes.isEmpty {
+        if packet.payload.isEmpty {
             statistics.tcpNoPayload &+= 1
             return
         }
+        let consumed = decodeMessages(packet.payload, packet: packet, into: &lines)
+        if consumed < packet.payload.count { statistics.tcpIncompleteMessage &+= 1 }
+    }
+
+    /// Reassembly rule: every complete length-prefixed message at the start
+    /// of the stream; an unfinished one waits for more bytes.
+    public static var readsTCPStreams: Bool { true }
+
+    public mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
+        decodeMessages(stream, packet: packet, into: &lines)
+    }
+
+    /// Emits the complete length-prefixed messages at the start of `bytes`;
+    /// returns the bytes they span.
+    mutating func decodeMessages(_ bytes: UnsafeRawBufferPointer, packet: PacketContext, into lines: inout LineEmitter) -> Int {
+        let cursor = ByteCursor(bytes)
         var offset = 0
-        while offset < payload.bytes.count {
-            guard let length: UInt16 = payload.getInteger(at: offset),
-                  let message = payload.getBytes(at: offset + 2, length: Int(length)) else {
-                statistics.tcpIncompleteMessage &+= 1
-                return
-            }
+        while let length: UInt16 = cursor.getInteger(at: offset),
+              let message = cursor.getBytes(at: offset + 2, length: Int(length)) {
             emit(message, packet: packet, overTCP: true, into: &lines)
             offset += 2 + Int(length)
         }
+        return offset
     }
 
     /// One message: a line when it is well-formed, a count when it is not.

@@ -1,0 +1,214 @@
+// MARK: - TCPReassembler
+
+/// Limits that keep reassembly memory bounded, on capture time.
+public struct TCPReassemblyLimits: Sendable {
+    /// Directions tracked at once; the oldest is ended when full.
+    public var maxFlows: Int = 65_536
+    /// Bytes held per direction (contiguous plus out-of-order); past it the direction ends.
+    public var maxBytesPerFlow: Int = 256 * 1024
+    /// Bytes held by all directions; past it the oldest directions end.
+    public var maxTotalBytes: Int = 256 * 1024 * 1024
+    /// A direction with no packet for this long (capture time) ends.
+    public var idleTimeoutSeconds: Int64 = 120
+    public init() {}
+}
+
+/// Counters of what reassembly did and discarded.
+public struct TCPReassemblyStatistics: Sendable {
+    public var streams: UInt64 = 0
+    public var endedByFIN: UInt64 = 0
+    public var endedByRST: UInt64 = 0
+    public var endedByNewSYN: UInt64 = 0
+    public var endedByIdle: UInt64 = 0
+    public var endedAtEndOfInput: UInt64 = 0
+    public var evictedByFlowCap: UInt64 = 0
+    public var evictedByByteCap: UInt64 = 0
+    /// Bytes left unconsumed (an unfinished message or data after a gap) when a direction ended.
+    public var discardedBytes: UInt64 = 0
+    /// Directions that ended holding bytes (an unfinished message or a gap).
+    public var unfinishedStreams: UInt64 = 0
+    public var ignoredSegments: UInt64 = 0
+    public init() {}
+}
+
+/// Turns TCP segments into per-direction byte streams per the spec's
+/// reassembly rule, and offers new contiguous bytes to a consumer (the
+/// module) that returns how many it consumed (complete messages).
+///
+/// - A stream starts after the SYN when the SYN was seen (data on the SYN
+///   is stream data), otherwise at the first segment with payload.
+/// - A direction ends at its FIN once every byte before it arrived, at a
+///   RST in either direction (a RST's payload is not stream data), when a
+///   SYN with a new ISN reuses the 4-tuple, on idle timeout or a cap, or at
+///   the end of input; then it ignores segments until a new SYN.
+public final class TCPReassembler {
+    public let limits: TCPReassemblyLimits
+    public private(set) var statistics = TCPReassemblyStatistics()
+    var flows: [TCPFlowKey: TCPStreamDirection] = [:]
+    /// Keys in creation order, for eviction under the flow cap.
+    var creationOrder: [TCPFlowKey] = []
+    var creationStart = 0
+    var totalBytes = 0
+    var lastSweep: Int64 = .min
+
+    public init(limits: TCPReassemblyLimits = TCPReassemblyLimits()) {
+        self.limits = limits
+        flows.reserveCapacity(1024)
+    }
+
+    /// Directions currently tracked (ended ones included until they expire).
+    public var flowCount: Int { flows.count }
+
+    /// Feeds one TCP packet. `consume(stream)` is called with the direction's
+    /// contiguous unconsumed bytes when they grew; it returns the bytes it
+    /// consumed (it may return more than it got: the rest is skipped as it
+    /// arrives).
+    public func process(_ packet: PacketContext, consume: (UnsafeRawBufferPointer) -> Int) {
+        let now = packet.time.seconds
+        if now > lastSweep &+ 1 { expireIdle(now: now) }
+        let key = TCPFlowKey(packet)
+        let flags = packet.tcpFlags
+
+        if flags.contains(.rst) {
+            end(key, reason: \.endedByRST)
+            end(key.reversed, reason: \.endedByRST)
+            return
+        }
+
+        var direction = flows[key]
+        if flags.contains(.syn) {
+            if let existing = direction, existing.initialSequence == packet.tcpSequence, !existing.ended {
+                // A retransmitted SYN: its data (if any) is handled below.
+            } else {
+                if let existing = direction {
+                    if !existing.ended { statistics.endedByNewSYN += 1 }
+                    finish(key, existing)
+                }
+                direction = start(key, next: packet.tcpSequence &+ 1, initial: packet.tcpSequence, now: now)
+            }
+        }
+        if direction == nil {
+            guard !packet.payload.isEmpty else { return }
+            direction = start(key, next: packet.tcpSequence, initial: nil, now: now)
+        }
+        guard let stream = direction else { return }
+        if stream.ended {
+            if !packet.payload.isEmpty { statistics.ignoredSegments += 1 }
+            return
+        }
+        stream.lastSeen = now
+        let dataSequence = flags.contains(.syn) ? packet.tcpSequence &+ 1 : packet.tcpSequence
+        if flags.contains(.fin), stream.finSequence == nil {
+            stream.finSequence = dataSequence &+ UInt32(packet.payload.count)
+        }
+        let before = stream.heldBytes
+        let grew = stream.insert(packet.payload, at: dataSequence)
+        if grew {
+            let consumed = stream.buffer.withUnsafeBytes { raw in
+                consume(UnsafeRawBufferPointer(rebasing: raw[stream.start...]))
+            }
+            stream.consume(max(0, consumed))
+        }
+        totalBytes += stream.heldBytes - before
+        if stream.finishedByFIN {
+            end(key, reason: \.endedByFIN)
+        } else if stream.heldBytes > limits.maxBytesPerFlow {
+            end(key, reason: \.evictedByByteCap)
+        }
+        enforceTotalCap()
+    }
+
+    /// Ends every direction (end of input).
+    public func finishAll() {
+        for (key, stream) in flows where !stream.ended {
+            statistics.endedAtEndOfInput += 1
+            finish(key, stream)
+        }
+        flows.removeAll()
+        creationOrder.removeAll()
+        creationStart = 0
+        totalBytes = 0
+    }
+
+    // MARK: Internals
+
+    private func start(_ key: TCPFlowKey, next: UInt32, initial: UInt32?, now: Int64) -> TCPStreamDirection {
+        if flows.count >= limits.maxFlows { evictOldest() }
+        let stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, lastSeen: now)
+        flows[key] = stream
+        creationOrder.append(key)
+        statistics.streams += 1
+        return stream
+    }
+
+    private func end(_ key: TCPFlowKey, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
+        guard let stream = flows[key], !stream.ended else { return }
+        statistics[keyPath: reason] += 1
+        finish(key, stream)
+    }
+
+    /// Discards what the direction still holds and marks it ended (kept as a
+    /// tombstone so late segments are ignored until a new SYN or expiry).
+    private func finish(_ key: TCPFlowKey, _ stream: TCPStreamDirection) {
+        let held = stream.heldBytes
+        if held > 0 {
+            statistics.discardedBytes += UInt64(held)
+            statistics.unfinishedStreams += 1
+        }
+        totalBytes -= held
+        stream.buffer = []
+        stream.start = 0
+        stream.pending = []
+        stream.ended = true
+    }
+
+    private func evictOldest() {
+        while creationStart < creationOrder.count {
+            let key = creationOrder[creationStart]
+            creationStart += 1
+            if let stream = flows[key] {
+                if !stream.ended { statistics.evictedByFlowCap += 1 }
+                finish(key, stream)
+                flows[key] = nil
+                break
+            }
+        }
+        compactCreationOrder()
+    }
+
+    private func enforceTotalCap() {
+        guard totalBytes > limits.maxTotalBytes else { return }
+        var index = creationStart
+        while totalBytes > limits.maxTotalBytes, index < creationOrder.count {
+            let key = creationOrder[index]
+            index += 1
+            if let stream = flows[key], !stream.ended, stream.heldBytes > 0 {
+                statistics.evictedByByteCap += 1
+                finish(key, stream)
+            }
+        }
+    }
+
+    private func expireIdle(now: Int64) {
+        lastSweep = now
+        var expired: [TCPFlowKey] = []
+        for (key, stream) in flows where now - stream.lastSeen > limits.idleTimeoutSeconds {
+            expired.append(key)
+        }
+        for key in expired {
+            if let stream = flows[key] {
+                if !stream.ended { statistics.endedByIdle += 1 }
+                finish(key, stream)
+                flows[key] = nil
+            }
+        }
+        if !expired.isEmpty { compactCreationOrder(force: true) }
+    }
+
+    private func compactCreationOrder(force: Bool = false) {
+        if force || (creationStart > 1024 && creationStart * 2 > creationOrder.count) {
+            creationOrder = creationOrder[creationStart...].filter { flows[$0] != nil }
+            creationStart = 0
+        }
+    }
+}

@@ -1,0 +1,135 @@
+// MARK: - TCPStreamDirection
+
+/// The byte stream of one TCP direction: contiguous bytes not yet consumed
+/// by the module, and segments that arrived ahead of a gap. The copy of a
+/// byte that arrived first always wins; retransmissions and overlaps never
+/// change or repeat bytes.
+final class TCPStreamDirection {
+    /// Sequence number of the next byte the stream expects.
+    var nextSequence: UInt32
+    /// The SYN's initial sequence number, when the SYN was seen.
+    var initialSequence: UInt32?
+    /// Contiguous, not yet consumed bytes: `buffer[start...]`.
+    var buffer: [UInt8] = []
+    var start = 0
+    /// Bytes the module asked to skip that have not arrived yet.
+    var skip = 0
+    /// Out-of-order pieces, sorted by sequence, never overlapping.
+    var pending: [(sequence: UInt32, bytes: [UInt8])] = []
+    /// Sequence number of the FIN, when seen.
+    var finSequence: UInt32?
+    /// Capture time of the last packet (for the idle timeout).
+    var lastSeen: Int64
+    /// Ended: later segments are ignored until a new SYN.
+    var ended = false
+
+    init(nextSequence: UInt32, initialSequence: UInt32?, lastSeen: Int64) {
+        self.nextSequence = nextSequence
+        self.initialSequence = initialSequence
+        self.lastSeen = lastSeen
+    }
+
+    /// Bytes held (contiguous plus out-of-order).
+    var heldBytes: Int { buffer.count - start + pending.reduce(0) { $0 + $1.bytes.count } }
+
+    var contiguous: Int { buffer.count - start }
+
+    /// Adds a segment's payload at `sequence`; returns whether contiguous
+    /// bytes grew.
+    func insert(_ payload: UnsafeRawBufferPointer, at sequence: UInt32) -> Bool {
+        guard !payload.isEmpty else { return false }
+        var offset = sequenceDistance(nextSequence, sequence)   // bytes of payload already behind us
+        if offset >= payload.count { return false }            // a pure retransmission
+        if offset < 0 {
+            storePending(payload, at: sequence)
+            return false
+        }
+        // The new bytes from `nextSequence` on, minus what a pending piece already holds.
+        var grew = false
+        while offset < payload.count {
+            if let first = pending.first, sequenceDistance(first.sequence, nextSequence) <= 0 {
+                // A piece that arrived earlier covers `nextSequence`: its bytes win.
+                takePending()
+                grew = true
+                offset = sequenceDistance(nextSequence, sequence)
+                continue
+            }
+            var end = payload.count
+            if let first = pending.first {
+                end = min(end, offset + sequenceDistance(first.sequence, nextSequence))
+            }
+            appendContiguous(UnsafeRawBufferPointer(rebasing: payload[offset..<end]))
+            grew = true
+            offset = end
+        }
+        while let first = pending.first, sequenceDistance(first.sequence, nextSequence) <= 0 { takePending() }
+        return grew
+    }
+
+    /// Moves the first pending piece's new bytes into the contiguous buffer.
+    private func takePending() {
+        let piece = pending.removeFirst()
+        let already = sequenceDistance(nextSequence, piece.sequence)
+        if already < piece.bytes.count {
+            piece.bytes.withUnsafeBytes { appendContiguous(UnsafeRawBufferPointer(rebasing: $0[already...])) }
+        }
+    }
+
+    private func appendContiguous(_ bytes: UnsafeRawBufferPointer) {
+        var bytes = bytes
+        if skip > 0 {
+            let skipped = min(skip, bytes.count)
+            skip -= skipped
+            nextSequence = nextSequence &+ UInt32(skipped)
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[skipped...])
+        }
+        buffer.append(contentsOf: bytes)
+        nextSequence = nextSequence &+ UInt32(bytes.count)
+    }
+
+    /// Keeps only the bytes of `payload` that no earlier piece holds.
+    private func storePending(_ payload: UnsafeRawBufferPointer, at sequence: UInt32) {
+        var pieces: [(UInt32, [UInt8])] = []
+        var cursor = 0
+        for piece in pending {
+            let pieceStart = sequenceDistance(piece.sequence, sequence)
+            let pieceEnd = pieceStart + piece.bytes.count
+            if pieceEnd <= cursor { continue }
+            if pieceStart >= payload.count { break }
+            if pieceStart > cursor {
+                pieces.append((sequence &+ UInt32(cursor), Array(payload[cursor..<pieceStart])))
+            }
+            cursor = max(cursor, pieceEnd)
+            if cursor >= payload.count { break }
+        }
+        if cursor < payload.count {
+            pieces.append((sequence &+ UInt32(cursor), Array(payload[cursor...])))
+        }
+        for (s, b) in pieces {
+            let index = pending.firstIndex { sequenceDistance($0.sequence, s) > 0 } ?? pending.count
+            pending.insert((s, b), at: index)
+        }
+    }
+
+    /// Drops `count` consumed bytes (or more: the rest is skipped as it arrives).
+    func consume(_ count: Int) {
+        let available = contiguous
+        if count >= available {
+            skip += count - available
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        } else {
+            start += count
+            if start > 4096 && start * 2 > buffer.count {
+                buffer.removeFirst(start)
+                start = 0
+            }
+        }
+    }
+
+    /// Whether every byte before the FIN has arrived.
+    var finishedByFIN: Bool {
+        guard let fin = finSequence else { return false }
+        return sequenceDistance(nextSequence, fin) >= 0
+    }
+}
