@@ -85,6 +85,9 @@ server:
     module-config: "iterator"
     do-not-query-localhost: yes
     minimal-responses: yes
+    # Room for a whole test burst (the tests count every answer).
+    so-rcvbuf: 8m
+    so-sndbuf: 8m
     local-zone: "." refuse
     # lab.test is an auth-zone (local-data cannot chase a CNAME to its A);
     # "transparent" lets it through the refused root.
@@ -152,7 +155,15 @@ up() {
     if ! unbound_running; then
         write_config
         unbound-checkconf "$CONF" >/dev/null
-        in_resolver unbound -c "$CONF"
+        # The daemon keeps none of our descriptors open (a caller waiting for
+        # EOF on a pipe, e.g. a test harness, would otherwise wait forever).
+        (
+            for fd in /proc/$BASHPID/fd/*; do
+                fd=${fd##*/}
+                if ((fd > 2)); then eval "exec $fd>&-"; fi
+            done
+            exec ip netns exec "$NS_RESOLVER" unbound -c "$CONF"
+        ) </dev/null >/dev/null 2>>"$RUN_DIR/unbound.start.log"
     fi
     local i
     for i in $(seq 1 50); do
