@@ -65,6 +65,10 @@ struct PacketlogCommand: ParsableCommand {
           help: "Read each TCP segment on its own (the per-segment rule) instead of reassembling TCP streams.")
     var noTCPReassembly = false
 
+    @Flag(name: .customLong("no-ip-defragmentation"),
+          help: "Count IP fragments without reassembling them (a fragmented datagram is then not logged).")
+    var noIPDefragmentation = false
+
     @Option(name: .customLong("file-mode"), help: ArgumentHelp("Mode of new log files, octal.", valueName: "mode"))
     var fileMode: String = "0600"
 
@@ -106,7 +110,8 @@ struct PacketlogCommand: ParsableCommand {
     /// the capture with the module's concrete type.
     func runModule<M: PacketlogModule>(_ type: M.Type) throws {
         let module = try M(options: ModuleOptions())
-        var settings = CaptureSettings(packetLimit: count, logEvery: logEvery, split: logSplit, tcpReassembly: !noTCPReassembly)
+        var settings = CaptureSettings(packetLimit: count, logEvery: logEvery, split: logSplit, tcpReassembly: !noTCPReassembly,
+                                       ipDefragmentation: !noIPDefragmentation)
         for value in localAddresses { try settings.localAddresses.add(value) }
 
         let pcap: PcapHandle

@@ -12,8 +12,13 @@
 public struct PacketDecoder {
     public let linkType: LinkType
     public var statistics = DecoderStatistics()
+    /// Reassembles fragmented datagrams; `nil`: fragments are counted, not parsed.
+    public let defragmenter: IPDefragmenter?
 
-    public init(linkType: LinkType) { self.linkType = linkType }
+    public init(linkType: LinkType, defragmenter: IPDefragmenter? = nil) {
+        self.linkType = linkType
+        self.defragmenter = defragmenter
+    }
 
     /// Decodes one captured frame. `wireLength` is the original length;
     /// when the capture cut the frame (`captured < wireLength`) and the
@@ -94,14 +99,21 @@ public struct PacketDecoder {
             statistics.malformedIP &+= 1
             return nil
         }
-        if fragment & 0x3FFF != 0 {   // MF set or offset non-zero
-            statistics.fragments &+= 1
-            return nil
-        }
         // The datagram ends at the total length (Ethernet padding follows).
         let available = c.bytes.count - start
         let end = start + min(Int(totalLength), available)
         let truncated = Int(totalLength) > available
+        if fragment & 0x3FFF != 0 {   // MF set or offset non-zero
+            statistics.fragments &+= 1
+            guard let defragmenter, !truncated, start + headerLength <= end,
+                  let id: UInt16 = c.getInteger(at: start + 4),
+                  let data = c.getBytes(at: start + headerLength, length: end - start - headerLength) else { return nil }
+            guard let (datagram, upper) = defragmenter.add(source: src, destination: dst, proto: proto, ipv6: false, id: UInt32(id),
+                                                           offset: Int(fragment & 0x1FFF) * 8, moreFragments: fragment & 0x2000 != 0,
+                                                           data: data, time: time.seconds) else { return nil }
+            return decodeTransport(ByteCursor(datagram), at: 0, end: datagram.count, truncated: false,
+                                   proto: IPProtocol(rawValue: upper), source: src, destination: dst, time: time)
+        }
         return decodeTransport(c, at: start + headerLength, end: end, truncated: truncated,
                                proto: IPProtocol(rawValue: proto), source: src, destination: dst, time: time)
     }
@@ -142,7 +154,15 @@ public struct PacketDecoder {
                 offset += (Int(length) + 2) * 4
             case 44:                          // fragment header
                 statistics.fragments &+= 1
-                return nil
+                guard let defragmenter, !truncated,
+                      let upper = c.getUInt8(at: offset), let field: UInt16 = c.getInteger(at: offset + 2),
+                      let id: UInt32 = c.getInteger(at: offset + 4), offset + 8 <= end,
+                      let data = c.getBytes(at: offset + 8, length: end - offset - 8) else { return nil }
+                guard let (datagram, proto) = defragmenter.add(source: src, destination: dst, proto: upper, ipv6: true, id: id,
+                                                               offset: Int(field >> 3) * 8, moreFragments: field & 1 != 0,
+                                                               data: data, time: time.seconds) else { return nil }
+                return decodeTransport(ByteCursor(datagram), at: 0, end: datagram.count, truncated: false,
+                                       proto: IPProtocol(rawValue: proto), source: src, destination: dst, time: time)
             default:
                 guard offset <= end else {
                     statistics.malformedIP &+= 1

@@ -19,9 +19,14 @@ public struct CaptureSettings: Sendable {
     /// (`--no-tcp-reassembly` turns it off: the per-segment rule).
     public var tcpReassembly: Bool
     public var reassemblyLimits: TCPReassemblyLimits
+    /// IP fragments are reassembled (else counted and not parsed).
+    public var ipDefragmentation: Bool
+    public var defragmentationLimits: IPDefragmentationLimits
 
     public init(packetLimit: UInt64? = nil, logEvery: UInt64? = nil, split: Bool = false, localAddresses: LocalAddressSet = LocalAddressSet(),
-                tcpReassembly: Bool = true, reassemblyLimits: TCPReassemblyLimits = TCPReassemblyLimits()) {
+                tcpReassembly: Bool = true, reassemblyLimits: TCPReassemblyLimits = TCPReassemblyLimits(),
+                ipDefragmentation: Bool = true, defragmentationLimits: IPDefragmentationLimits = IPDefragmentationLimits()) {
+        self.ipDefragmentation = ipDefragmentation; self.defragmentationLimits = defragmentationLimits
         self.packetLimit = packetLimit; self.logEvery = logEvery; self.split = split; self.localAddresses = localAddresses
         self.tcpReassembly = tcpReassembly; self.reassemblyLimits = reassemblyLimits
     }
@@ -54,7 +59,8 @@ public final class CaptureEngine<Module: PacketlogModule> {
         self.pcap = pcap
         self.writer = writer
         self.settings = settings
-        self.decoder = PacketDecoder(linkType: pcap.linkType)
+        self.decoder = PacketDecoder(linkType: pcap.linkType,
+                                     defragmenter: settings.ipDefragmentation ? IPDefragmenter(limits: settings.defragmentationLimits) : nil)
         let files = OutputRouter.ModuleFiles(stem: Module.descriptor.fileStem, rotation: Module.descriptor.rotation)
         self.router = OutputRouter(writer: writer, modules: [files], split: settings.split, toStandardOutput: toStandardOutput)
         self.report = report
@@ -213,6 +219,10 @@ public final class CaptureEngine<Module: PacketlogModule> {
         parts.append("not-ip \(d.notIP)")
         parts.append("not-udp-tcp \(d.notUDPOrTCP)")
         parts.append("ip-fragments \(d.fragments)")
+        if let f = decoder.defragmenter?.statistics {
+            parts.append("ip-reassembled \(f.reassembled)")
+            parts.append("ip-fragments-dropped \(f.timedOut + f.evicted + f.invalid)")
+        }
         parts.append("truncated \(d.truncated)")
         parts.append("malformed-ip \(d.malformedIP + d.malformedTransport)")
         if let kernel = pcap.statistics() {

@@ -1,0 +1,88 @@
+import XCTest
+@testable import PacketlogHost
+
+/// IP defragmentation: a fragmented UDP DNS answer (EDNS sizes above the
+/// MTU) must become one packet, with the time of the fragment that completes it.
+extension PacketDecoderTests {
+    /// IPv4 fragment of `datagram` (the UDP header and payload) at byte `offset`.
+    func ipv4Fragment(_ datagram: [UInt8], offset: Int, length: Int, more: Bool, id: UInt16 = 0x4242) -> [UInt8] {
+        let body = Array(datagram[offset..<min(datagram.count, offset + length)])
+        var f = ipv4(fragment: UInt16(offset / 8) | (more ? 0x2000 : 0), body)
+        f[4] = UInt8(id >> 8); f[5] = UInt8(id & 0xFF)
+        return f
+    }
+
+    func decodeAt(_ frame: [UInt8], second: Int64, decoder: inout PacketDecoder) -> (PacketContext, [UInt8])? {
+        frame.withUnsafeBytes { raw in
+            guard let p = decoder.decode(raw, wireLength: raw.count, time: PacketTime(seconds: second, nanoseconds: 0)) else { return nil }
+            return (p, Array(p.payload))
+        }
+    }
+
+    func testFragmentedUDPIsReassembledWithTheCompletingFragmentsTime() throws {
+        let payload = (0..<3000).map { UInt8(truncatingIfNeeded: $0) }
+        let datagram = udp(payload: payload)
+        var d = PacketDecoder(linkType: .raw, defragmenter: IPDefragmenter())
+        // Out of order: last, first, middle.
+        XCTAssertNil(decodeAt(ipv4Fragment(datagram, offset: 2960, length: 1480, more: false), second: 1, decoder: &d))
+        XCTAssertNil(decodeAt(ipv4Fragment(datagram, offset: 0, length: 1480, more: true), second: 2, decoder: &d))
+        let (p, bytes) = try XCTUnwrap(decodeAt(ipv4Fragment(datagram, offset: 1480, length: 1480, more: true), second: 3, decoder: &d))
+        XCTAssertEqual(bytes, payload)
+        XCTAssertEqual(p.time.seconds, 3)
+        XCTAssertEqual(p.destinationPort, 53)
+        XCTAssertEqual(d.defragmenter?.statistics.reassembled, 1)
+    }
+
+    func testOverlappingFragmentsKeepTheFirstCopy() throws {
+        // A later overlapping fragment must not rewrite bytes (a classic evasion trick).
+        let payload = Array(repeating: UInt8(ascii: "A"), count: 40)
+        let datagram = udp(payload: payload)
+        var forged = datagram
+        for i in 16..<forged.count { forged[i] = UInt8(ascii: "B") }
+        var d = PacketDecoder(linkType: .raw, defragmenter: IPDefragmenter())
+        XCTAssertNil(decodeAt(ipv4Fragment(datagram, offset: 0, length: 24, more: true), second: 1, decoder: &d))
+        let (_, bytes) = try XCTUnwrap(decodeAt(ipv4Fragment(forged, offset: 16, length: 64, more: false), second: 2, decoder: &d))
+        XCTAssertEqual(bytes, Array(repeating: UInt8(ascii: "A"), count: 16) + Array(repeating: UInt8(ascii: "B"), count: 24))
+    }
+
+    func testIPv6FragmentsAreReassembled() throws {
+        let payload = (0..<2000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let datagram = udp(payload: payload)
+        func fragment(_ offset: Int, _ length: Int, more: Bool) -> [UInt8] {
+            let field = UInt16(offset / 8) << 3 | (more ? 1 : 0)
+            let header: [UInt8] = [17, 0, UInt8(field >> 8), UInt8(field & 0xFF), 0, 0, 0x12, 0x34]
+            return ipv6(next: 44, header + Array(datagram[offset..<min(datagram.count, offset + length)]))
+        }
+        var d = PacketDecoder(linkType: .raw, defragmenter: IPDefragmenter())
+        XCTAssertNil(decodeAt(fragment(0, 1232, more: true), second: 1, decoder: &d))
+        let (p, bytes) = try XCTUnwrap(decodeAt(fragment(1232, 1232, more: false), second: 2, decoder: &d))
+        XCTAssertEqual(bytes, payload)
+        XCTAssertEqual(p.source, IPAddress(text: "2001:db8::1"))
+    }
+
+    func testFragmentFloodStaysBoundedAndCounted() {
+        // Never-completed first fragments with distinct ids: memory must stay capped.
+        var limits = IPDefragmentationLimits()
+        limits.maxDatagrams = 64
+        let defragmenter = IPDefragmenter(limits: limits)
+        var d = PacketDecoder(linkType: .raw, defragmenter: defragmenter)
+        let datagram = udp(payload: Array(repeating: 1, count: 100))
+        for i in 0..<10_000 {
+            _ = decodeAt(ipv4Fragment(datagram, offset: 0, length: 48, more: true, id: UInt16(truncatingIfNeeded: i)), second: 1, decoder: &d)
+        }
+        XCTAssertLessThanOrEqual(defragmenter.table.count, 64)
+        XCTAssertEqual(defragmenter.statistics.evicted, 10_000 - 64)
+    }
+
+    func testUnfinishedDatagramsTimeOut() {
+        var limits = IPDefragmentationLimits()
+        limits.timeoutSeconds = 30
+        let defragmenter = IPDefragmenter(limits: limits)
+        var d = PacketDecoder(linkType: .raw, defragmenter: defragmenter)
+        let datagram = udp(payload: Array(repeating: 1, count: 100))
+        _ = decodeAt(ipv4Fragment(datagram, offset: 0, length: 48, more: true, id: 1), second: 0, decoder: &d)
+        _ = decodeAt(ipv4Fragment(datagram, offset: 0, length: 48, more: true, id: 2), second: 100, decoder: &d)
+        XCTAssertEqual(defragmenter.statistics.timedOut, 1)
+        XCTAssertEqual(defragmenter.table.count, 1)
+    }
+}
