@@ -80,7 +80,7 @@ struct PacketlogCommand: ParsableCommand {
         for name in protocols where moduleType(named: name) == nil {
             throw ValidationError("unknown protocol '\(name)' (known: \(knownNames))")
         }
-        if protocols.count > 1 { throw ValidationError("one --protocol per process for now") }
+        if Set(protocols).count != protocols.count { throw ValidationError("each --protocol may be given once") }
         if snaplen < 64 { throw ValidationError("--snaplen must be at least 64") }
         if bufferMB < 1 { throw ValidationError("--buffer-size must be at least 1 (MiB)") }
         if interface != nil && readFile != nil { throw ValidationError("-i and -r exclude each other") }
@@ -95,9 +95,8 @@ struct PacketlogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let type = moduleType(named: protocols[0])!
         do {
-            try runModule(type)
+            try runCapture()
         } catch let error as ExitCode {
             throw error
         } catch {
@@ -107,10 +106,12 @@ struct PacketlogCommand: ParsableCommand {
     }
 
     /// Opens everything that can fail before any line is written, then runs
-    /// the capture with the module's concrete type.
-    func runModule<M: PacketlogModule>(_ type: M.Type) throws {
-        let module = try M(options: ModuleOptions())
-        var settings = CaptureSettings(packetLimit: count, logEvery: logEvery, split: logSplit, tcpReassembly: !noTCPReassembly,
+    /// the capture with the modules' concrete types.
+    func runCapture() throws {
+        let types = protocols.map { moduleType(named: $0)! }
+        let modules = try ModuleDispatchBuilder.build(types, options: [:], tcpReassembly: !noTCPReassembly,
+                                                      limits: TCPReassemblyLimits())
+        var settings = CaptureSettings(packetLimit: count, logEvery: logEvery, tcpReassembly: !noTCPReassembly,
                                        ipDefragmentation: !noIPDefragmentation)
         for value in localAddresses { try settings.localAddresses.add(value) }
 
@@ -124,9 +125,9 @@ struct PacketlogCommand: ParsableCommand {
             pcap = try PcapHandle.openLive(device: device, snaplen: snaplen, bufferBytes: bufferMB * 1024 * 1024)
             if localAddresses.isEmpty { settings.localAddresses = LocalAddressSet.addresses(ofInterfaces: [device]) }
         }
-        // Live: the user's filter or the module's. A file is read whole unless
+        // Live: the user's filter or the modules'. A file is read whole unless
         // the user filters it, so its statistics count every packet.
-        if let bpf = filter ?? (pcap.isLive ? module.filter : nil) { try pcap.setFilter(bpf) }
+        if let bpf = filter ?? (pcap.isLive ? modules.filter : nil) { try pcap.setFilter(bpf) }
 
         let target: LogWriter.Target
         if toStandardOutput {
@@ -135,16 +136,24 @@ struct PacketlogCommand: ParsableCommand {
             do { try FileIO.makeDirectories(directory) } catch {
                 throw UsageError("cannot write log files in '\(directory)': \(String(cString: strerror(error.errno))); create it or pick another with -d")
             }
-            target = .directory(directory, mode: mode_t(fileMode, radix: 8)!)
+            target = .files(mode: mode_t(fileMode, radix: 8)!)
+        }
+        let files = modules.descriptors.map {
+            OutputRouter.ModuleFiles(stem: $0.fileStem, rotation: $0.rotation, directory: directory, split: logSplit)
         }
         if verbose {
-            FileIO.printError("packetlog: \(M.descriptor.name) on \(pcap.source) (link type \(pcap.linkType.rawValue)), filter '\(filter ?? module.filter)', \(toStandardOutput ? "standard output" : "directory " + directory)")
+            FileIO.printError("packetlog: \(protocols.joined(separator: ", ")) on \(pcap.source) (link type \(pcap.linkType.rawValue)), filter '\(filter ?? modules.filter)', \(toStandardOutput ? "standard output" : "directory " + directory)")
         }
+        try run(modules, files: files, pcap: pcap, target: target, settings: settings)
+    }
 
+    /// The capture with a concrete dispatch type (the existential is opened here, once).
+    func run<Modules: ModuleDispatch>(_ modules: Modules, files: [OutputRouter.ModuleFiles], pcap: PcapHandle,
+                                      target: LogWriter.Target, settings: CaptureSettings) throws {
         Signals.install()
         let writer = LogWriter(target: target)
         writer.start()
-        let engine = CaptureEngine(module: module, pcap: pcap, writer: writer, settings: settings,
+        let engine = CaptureEngine(modules: modules, files: files, pcap: pcap, writer: writer, settings: settings,
                                    toStandardOutput: toStandardOutput, report: { FileIO.printError("packetlog: \($0)") })
         let ending = engine.run()
         writer.finish()

@@ -55,17 +55,17 @@ final class OutputTests: XCTestCase {
     func testSplitFilesDropTheKindFieldAndCombinedKeepsIt() {
         for split in [false, true] {
             let dir = tempDirectory()
-            let writer = LogWriter(target: .directory(dir, mode: 0o600), chunkCount: 4, chunkCapacity: 4096)
+            let writer = LogWriter(target: .files(mode: 0o600), chunkCount: 4, chunkCapacity: 4096)
             writer.start()
-            var router = OutputRouter(writer: writer, modules: [.init(stem: "dns", rotation: .hourly)], split: split, toStandardOutput: false)
+            var router = OutputRouter(writer: writer, modules: [.init(stem: "dns", rotation: .hourly, directory: dir, split: split)], toStandardOutput: false)
             var emitter = LineEmitter()
             emitter.reset()
             emit(&emitter, .clientQuery, "q1")
             emit(&emitter, .clientResponse, "r1")
             emitter.discardLine()
             emitter.beginLine(); emitter.buffer.append(UInt8(ascii: "x")) ; emitter.discardLine() // never half-logged
-            router.route(emitter, module: 0, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
-            router.route(emitter, module: 0, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 6))
+            router.route(emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
+            router.route(emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 6))
             router.flushAll()
             writer.finish()
             emitter.deallocate()
@@ -88,13 +88,13 @@ final class OutputTests: XCTestCase {
         // A restart must never lose what an earlier run wrote.
         let dir = tempDirectory()
         for round in 0..<2 {
-            let writer = LogWriter(target: .directory(dir, mode: 0o600), chunkCount: 2, chunkCapacity: 1024)
+            let writer = LogWriter(target: .files(mode: 0o600), chunkCount: 2, chunkCapacity: 1024)
             writer.start()
-            var router = OutputRouter(writer: writer, modules: [.init(stem: "dns", rotation: .hourly)], split: false, toStandardOutput: false)
+            var router = OutputRouter(writer: writer, modules: [.init(stem: "dns", rotation: .hourly, directory: dir)], toStandardOutput: false)
             var emitter = LineEmitter()
             emitter.reset()
             emit(&emitter, .clientQuery, "round\(round)")
-            router.route(emitter, module: 0, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
+            router.route(emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
             router.flushAll()
             writer.finish()
             emitter.deallocate()

@@ -18,6 +18,8 @@ public struct LineEmitter {
     @usableFromInline var kind = MessageKind.clientQuery
     /// The time text cache (one `localtime_r` per second).
     public var clock: LocalClock
+    /// Index of the module now decoding (host-owned: set before each call).
+    public var module = 0
 
     public init(capacity: Int = 256 * 1024) {
         buffer = LineBuffer(capacity: capacity)
@@ -59,7 +61,7 @@ public struct LineEmitter {
     @inlinable
     public mutating func commitLine() {
         buffer.append(UInt8(ascii: "\n"))
-        records.append(LineRecord(start: lineStart, end: buffer.count, kindOffset: kindOffset, kind: kind))
+        records.append(LineRecord(start: lineStart, end: buffer.count, kindOffset: kindOffset, kind: kind, module: module))
         lineStart = buffer.count
         kindOffset = -1
     }
@@ -104,11 +106,13 @@ public struct LineEmitter {
 /// One committed line inside `LineEmitter.buffer`: `[start, end)` includes the
 /// final newline; `kindOffset` is where `CQ ` starts, or -1.
 public struct LineRecord: Sendable {
-    @inlinable init(start: Int, end: Int, kindOffset: Int, kind: MessageKind) {
-        self.start = start; self.end = end; self.kindOffset = kindOffset; self.kind = kind
+    @inlinable init(start: Int, end: Int, kindOffset: Int, kind: MessageKind, module: Int) {
+        self.start = start; self.end = end; self.kindOffset = kindOffset; self.kind = kind; self.module = module
     }
     public var start: Int
     public var end: Int
     public var kindOffset: Int
     public var kind: MessageKind
+    /// Index of the module that wrote the line.
+    public var module: Int
 }

@@ -5,6 +5,8 @@
 public struct LogDestination: Hashable, Sendable {
     /// Index of the module in the run (for counters and slots).
     public var module: Int
+    /// The module's log directory.
+    public var directory: String
     public var stem: String
     /// `nil` for the combined file.
     public var kind: MessageKind?
@@ -24,6 +26,13 @@ public struct LogDestination: Hashable, Sendable {
         let s = String(v)
         return String(repeating: "0", count: max(0, width - s.count)) + s
     }
+
+    public init(module: Int, directory: String = ".", stem: String, kind: MessageKind?, rotation: RotationPeriod, period: LogPeriod) {
+        self.module = module; self.directory = directory; self.stem = stem; self.kind = kind; self.rotation = rotation; self.period = period
+    }
+
+    /// The file's path.
+    public var path: String { directory + "/" + fileName }
 
     /// The slot this destination fills (same module and kind, any period).
     public var slot: Int { module * 5 + (kind.map { Int($0.rawValue) + 1 } ?? 0) }

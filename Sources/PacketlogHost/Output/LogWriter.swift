@@ -15,7 +15,8 @@ import Glibc
 /// as lost, and the next chunk tries again.
 public final class LogWriter: @unchecked Sendable {
     public enum Target: Sendable {
-        case directory(String, mode: mode_t)
+        /// Files in each destination's directory, created with `mode`.
+        case files(mode: mode_t)
         case standardOutput
     }
 
@@ -111,7 +112,7 @@ public final class LogWriter: @unchecked Sendable {
         do {
             let fd = try descriptor(for: destination)
             var sizeBefore: off_t = -1
-            if case .directory = target { sizeBefore = lseek(fd, 0, SEEK_END) }
+            if case .files = target { sizeBefore = lseek(fd, 0, SEEK_END) }
             do {
                 try FileIO.writeAll(fd, chunk.buffer.bytes)
             } catch {
@@ -134,14 +135,14 @@ public final class LogWriter: @unchecked Sendable {
         switch target {
         case .standardOutput:
             return 1
-        case .directory(let directory, let mode):
+        case .files(let mode):
             let slot = destination.slot
             if let (current, fd) = open[slot] {
                 if current.period == destination.period { return fd }
                 close(fd)
                 open[slot] = nil
             }
-            let fd = try FileIO.openAppend(directory + "/" + destination.fileName, mode: mode)
+            let fd = try FileIO.openAppend(destination.path, mode: mode)
             open[slot] = (destination, fd)
             filesOpened.add(1, ordering: .relaxed)
             return fd

@@ -4,35 +4,39 @@
 /// chunk of its destination (combined file, or the kind's split file without
 /// the kind field, or standard output) and hands full chunks to the writer.
 public struct OutputRouter {
-    public struct ModuleFiles {
+    /// Where and how one module's lines are written.
+    public struct ModuleFiles: Sendable {
         public var stem: String
         public var rotation: RotationPeriod
-        public init(stem: String, rotation: RotationPeriod) { self.stem = stem; self.rotation = rotation }
+        public var directory: String
+        public var split: Bool
+        public init(stem: String, rotation: RotationPeriod, directory: String = ".", split: Bool = false) {
+            self.stem = stem; self.rotation = rotation; self.directory = directory; self.split = split
+        }
     }
 
     public let writer: LogWriter
-    public let split: Bool
     public let toStandardOutput: Bool
     @usableFromInline let modules: [ModuleFiles]
     @usableFromInline var chunks: [OutputChunk?]
     @usableFromInline let flushThreshold: Int
 
-    public init(writer: LogWriter, modules: [ModuleFiles], split: Bool, toStandardOutput: Bool, flushThreshold: Int = (1 << 20) - 8192) {
+    public init(writer: LogWriter, modules: [ModuleFiles], toStandardOutput: Bool, flushThreshold: Int = (1 << 20) - 8192) {
         self.writer = writer
         self.modules = modules
-        self.split = split && !toStandardOutput
         self.toStandardOutput = toStandardOutput
         self.chunks = Array(repeating: nil, count: modules.count * 5)
         self.flushThreshold = flushThreshold
     }
 
-    /// Routes the lines `emitter` holds, produced by module `module` for a
-    /// packet whose capture time falls in `period`.
+    /// Routes the lines `emitter` holds, produced for a packet whose
+    /// capture time falls in `period`.
     @inlinable
-    public mutating func route(_ emitter: LineEmitter, module: Int, period: LogPeriod) {
+    public mutating func route(_ emitter: LineEmitter, period: LogPeriod) {
         for record in emitter.records {
-            let kind: MessageKind? = split ? record.kind : nil
-            let chunk = chunkFor(module: toStandardOutput ? 0 : module, kind: kind, period: period)
+            let module = toStandardOutput ? 0 : record.module
+            let kind: MessageKind? = !toStandardOutput && modules[module].split ? record.kind : nil
+            let chunk = chunkFor(module: module, kind: kind, period: period)
             if kind != nil, record.kindOffset >= 0 {
                 chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.kindOffset))
                 chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.kindOffset + 3, to: record.end))
@@ -55,7 +59,8 @@ public struct OutputRouter {
         }
         let chunk = writer.freeChunks.pop()
         let files = modules[module]
-        chunk.destination = LogDestination(module: module, stem: files.stem, kind: kind, rotation: files.rotation, period: period)
+        chunk.destination = LogDestination(module: module, directory: files.directory, stem: files.stem, kind: kind,
+                                           rotation: files.rotation, period: period)
         chunks[slot] = chunk
         return chunk
     }

@@ -12,8 +12,6 @@ public struct CaptureSettings: Sendable {
     public var packetLimit: UInt64?
     /// Print the counters every N packets (`--log-every`), or never.
     public var logEvery: UInt64?
-    /// Lines are split by kind into four files.
-    public var split: Bool
     public var localAddresses: LocalAddressSet
     /// TCP is read as reassembled streams by modules that want them
     /// (`--no-tcp-reassembly` turns it off: the per-segment rule).
@@ -23,24 +21,24 @@ public struct CaptureSettings: Sendable {
     public var ipDefragmentation: Bool
     public var defragmentationLimits: IPDefragmentationLimits
 
-    public init(packetLimit: UInt64? = nil, logEvery: UInt64? = nil, split: Bool = false, localAddresses: LocalAddressSet = LocalAddressSet(),
+    public init(packetLimit: UInt64? = nil, logEvery: UInt64? = nil, localAddresses: LocalAddressSet = LocalAddressSet(),
                 tcpReassembly: Bool = true, reassemblyLimits: TCPReassemblyLimits = TCPReassemblyLimits(),
                 ipDefragmentation: Bool = true, defragmentationLimits: IPDefragmentationLimits = IPDefragmentationLimits()) {
         self.ipDefragmentation = ipDefragmentation; self.defragmentationLimits = defragmentationLimits
-        self.packetLimit = packetLimit; self.logEvery = logEvery; self.split = split; self.localAddresses = localAddresses
+        self.packetLimit = packetLimit; self.logEvery = logEvery; self.localAddresses = localAddresses
         self.tcpReassembly = tcpReassembly; self.reassemblyLimits = reassemblyLimits
     }
 }
 
 // MARK: - CaptureEngine
 
-/// The per-packet loop, generic over the module so that the hot path calls
-/// concrete code: read a packet, decode link/IP/transport once, hand the
-/// module a `PacketContext`, route its lines to the writer.
+/// The per-packet loop, generic over the module dispatch so that the hot
+/// path calls concrete code: read a packet, decode link/IP/transport once,
+/// hand the modules a `PacketContext`, route their lines to the writer.
 ///
 /// It runs on the calling thread; the writer runs on its own.
-public final class CaptureEngine<Module: PacketlogModule> {
-    public private(set) var module: Module
+public final class CaptureEngine<Modules: ModuleDispatch> {
+    public private(set) var modules: Modules
     let pcap: PcapHandle
     let writer: LogWriter
     let settings: CaptureSettings
@@ -48,23 +46,20 @@ public final class CaptureEngine<Module: PacketlogModule> {
     var emitter = LineEmitter()
     var router: OutputRouter
     var wallClock = LocalClock()
-    let reassembler: TCPReassembler?
     public private(set) var packets: UInt64 = 0
     public private(set) var otherPorts: UInt64 = 0
     let report: (String) -> Void
 
-    public init(module: Module, pcap: PcapHandle, writer: LogWriter, settings: CaptureSettings, toStandardOutput: Bool,
-                report: @escaping (String) -> Void) {
-        self.module = module
+    public init(modules: Modules, files: [OutputRouter.ModuleFiles], pcap: PcapHandle, writer: LogWriter, settings: CaptureSettings,
+                toStandardOutput: Bool, report: @escaping (String) -> Void) {
+        self.modules = modules
         self.pcap = pcap
         self.writer = writer
         self.settings = settings
         self.decoder = PacketDecoder(linkType: pcap.linkType,
                                      defragmenter: settings.ipDefragmentation ? IPDefragmenter(limits: settings.defragmentationLimits) : nil)
-        let files = OutputRouter.ModuleFiles(stem: Module.descriptor.fileStem, rotation: Module.descriptor.rotation)
-        self.router = OutputRouter(writer: writer, modules: [files], split: settings.split, toStandardOutput: toStandardOutput)
+        self.router = OutputRouter(writer: writer, modules: files, toStandardOutput: toStandardOutput)
         self.report = report
-        self.reassembler = settings.tcpReassembly && Module.readsTCPStreams ? TCPReassembler(limits: settings.reassemblyLimits) : nil
     }
 
     deinit { emitter.deallocate() }
@@ -78,7 +73,8 @@ public final class CaptureEngine<Module: PacketlogModule> {
     /// then flushes every line to the writer.
     public func run() -> Ending {
         let ending = pcap.isLive ? runLive() : runFile()
-        reassembler?.finishAll()
+        emitter.reset()
+        modules.finish()
         router.flushAll()
         return ending
     }
@@ -176,20 +172,13 @@ public final class CaptureEngine<Module: PacketlogModule> {
         let time = PacketTime(seconds: Int64(h.ts.tv_sec), nanoseconds: nanosecond ? fraction : fraction &* 1000)
         let frame = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
         if var packet = decoder.decode(frame, wireLength: Int(h.len), time: time) {
-            if module.wants(packet) {
-                packet.sourceIsLocal = settings.localAddresses.contains(packet.source)
-                packet.destinationIsLocal = settings.localAddresses.contains(packet.destination)
-                emitter.reset()
-                if packet.isTCP, let reassembler {
-                    reassembler.process(packet) { stream in
-                        module.decodeStream(packet, stream: stream, into: &emitter)
-                    }
-                } else {
-                    module.decode(packet, into: &emitter)
-                }
+            packet.sourceIsLocal = settings.localAddresses.contains(packet.source)
+            packet.destinationIsLocal = settings.localAddresses.contains(packet.destination)
+            emitter.reset()
+            if modules.dispatch(packet, into: &emitter) {
                 if !emitter.records.isEmpty {
                     emitter.clock.update(time.seconds)
-                    router.route(emitter, module: 0, period: emitter.clock.period)
+                    router.route(emitter, period: emitter.clock.period)
                 }
             } else {
                 otherPorts &+= 1
@@ -206,13 +195,9 @@ public final class CaptureEngine<Module: PacketlogModule> {
     /// decoder skipped, kernel drops, and what the writer wrote or lost.
     public func summary() -> String {
         var parts = ["packets \(packets)"]
-        for (name, value) in module.counters { parts.append("\(name) \(value)") }
-        if let r = reassembler?.statistics {
-            parts.append("tcp-streams \(r.streams)")
-            parts.append("tcp-unfinished-streams \(r.unfinishedStreams)")
-            parts.append("tcp-discarded-bytes \(r.discardedBytes)")
-            parts.append("tcp-evicted \(r.evictedByFlowCap + r.evictedByByteCap)")
-            parts.append("tcp-idle-ended \(r.endedByIdle)")
+        let named = modules.descriptors.count > 1
+        for (module, values) in modules.counters {
+            for (name, value) in values { parts.append(named ? "\(module).\(name) \(value)" : "\(name) \(value)") }
         }
         let d = decoder.statistics
         parts.append("other-ports \(otherPorts)")
