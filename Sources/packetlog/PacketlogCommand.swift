@@ -129,17 +129,20 @@ struct PacketlogCommand: ParsableCommand {
         // the user filters it, so its statistics count every packet.
         if let bpf = filter ?? (pcap.isLive ? modules.filter : nil) { try pcap.setFilter(bpf) }
 
+        let files = modules.descriptors.map {
+            ModuleFiles(stem: $0.fileStem, rotation: $0.rotation, directory: directory, split: logSplit,
+                        fileMode: mode_t(fileMode, radix: 8)!)
+        }
         let target: LogWriter.Target
         if toStandardOutput {
             target = .standardOutput
         } else {
-            do { try FileIO.makeDirectories(directory) } catch {
-                throw UsageError("cannot write log files in '\(directory)': \(String(cString: strerror(error.errno))); create it or pick another with -d")
+            for dir in Set(files.map(\.directory)) {
+                do { try FileIO.makeDirectories(dir) } catch {
+                    throw UsageError("cannot write log files in '\(dir)': \(String(cString: strerror(error.errno))); create it or pick another with -d")
+                }
             }
-            target = .files(mode: mode_t(fileMode, radix: 8)!)
-        }
-        let files = modules.descriptors.map {
-            OutputRouter.ModuleFiles(stem: $0.fileStem, rotation: $0.rotation, directory: directory, split: logSplit)
+            target = .files(files)
         }
         if verbose {
             FileIO.printError("packetlog: \(protocols.joined(separator: ", ")) on \(pcap.source) (link type \(pcap.linkType.rawValue)), filter '\(filter ?? modules.filter)', \(toStandardOutput ? "standard output" : "directory " + directory)")

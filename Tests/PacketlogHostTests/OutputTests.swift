@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import PacketlogHost
 
 /// Time text, file names, routing into combined and split files, and the writer.
@@ -55,9 +56,10 @@ final class OutputTests: XCTestCase {
     func testSplitFilesDropTheKindFieldAndCombinedKeepsIt() {
         for split in [false, true] {
             let dir = tempDirectory()
-            let writer = LogWriter(target: .files(mode: 0o600), chunkCount: 4, chunkCapacity: 4096)
+            let files = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, split: split)]
+            let writer = LogWriter(target: .files(files), chunkCount: 4, chunkCapacity: 4096)
             writer.start()
-            var router = OutputRouter(writer: writer, modules: [.init(stem: "dns", rotation: .hourly, directory: dir, split: split)], toStandardOutput: false)
+            var router = OutputRouter(writer: writer, modules: files, toStandardOutput: false)
             var emitter = LineEmitter()
             emitter.reset()
             emit(&emitter, .clientQuery, "q1")
@@ -88,9 +90,10 @@ final class OutputTests: XCTestCase {
         // A restart must never lose what an earlier run wrote.
         let dir = tempDirectory()
         for round in 0..<2 {
-            let writer = LogWriter(target: .files(mode: 0o600), chunkCount: 2, chunkCapacity: 1024)
+            let files = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir)]
+            let writer = LogWriter(target: .files(files), chunkCount: 2, chunkCapacity: 1024)
             writer.start()
-            var router = OutputRouter(writer: writer, modules: [.init(stem: "dns", rotation: .hourly, directory: dir)], toStandardOutput: false)
+            var router = OutputRouter(writer: writer, modules: files, toStandardOutput: false)
             var emitter = LineEmitter()
             emitter.reset()
             emit(&emitter, .clientQuery, "round\(round)")
@@ -100,5 +103,74 @@ final class OutputTests: XCTestCase {
             emitter.deallocate()
         }
         XCTAssertEqual(read(dir + "/dns-20261127-05.log"), "05:39:26.000 CQ round0\n05:39:26.000 CQ round1\n")
+    }
+}
+
+/// What happens to a file once its period is over.
+final class FileMaintenanceTests: XCTestCase {
+    override func setUp() { setenv("TZ", "UTC", 1); tzset() }
+
+    func tempDirectory() -> String {
+        var template = Array("/tmp/packetlog-maint-XXXXXX".utf8CString)
+        return String(cString: mkdtemp(&template)!)
+    }
+
+    func write(_ files: [ModuleFiles], hours: [Int]) {
+        let writer = LogWriter(target: .files(files), chunkCount: 2, chunkCapacity: 1024)
+        writer.start()
+        var router = OutputRouter(writer: writer, modules: files, toStandardOutput: false)
+        var emitter = LineEmitter()
+        for hour in hours {
+            emitter.reset()
+            emitter.beginLine(); emitter.buffer.append(UInt8(ascii: "x")); emitter.commitLine()
+            router.route(emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: hour))
+            router.flushAll()
+        }
+        writer.finish()
+        emitter.deallocate()
+    }
+
+    func waitFor(_ path: String, seconds: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if access(path, F_OK) == 0 { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    func testClosedFilesAreCompressedAndTheHookRuns() {
+        // The hour's file is gzipped once the next hour starts; the hook gets the .gz path.
+        let dir = tempDirectory()
+        let files = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true,
+                                 rotateHook: "echo \"$1\" > \"$(dirname \"$1\")/hook.txt\"")]
+        write(files, hours: [5, 6])
+        XCTAssertTrue(waitFor(dir + "/dns-20261127-05.log.gz"))
+        XCTAssertTrue(waitFor(dir + "/hook.txt"))
+        XCTAssertEqual(try? readFile(dir + "/hook.txt"), dir + "/dns-20261127-05.log.gz\n")
+        XCTAssertEqual(access(dir + "/dns-20261127-06.log", F_OK), 0, "the current hour stays uncompressed")
+    }
+
+    func testRetentionKeepsTheNewestFilesPerKind() {
+        let dir = tempDirectory()
+        for name in ["dns-20261120-01.log.gz", "dns-20261121-01.log", "other.txt", "dns-CQ-20261101-00.log"] {
+            FileManager.default.createFile(atPath: dir + "/" + name, contents: Data("old\n".utf8))
+        }
+        let files = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, retention: RetentionPolicy(maxFiles: 2))]
+        write(files, hours: [5, 6, 7])
+        let left = Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+        XCTAssertEqual(left, ["dns-20261127-06.log", "dns-20261127-07.log", "other.txt", "dns-CQ-20261101-00.log"])
+    }
+
+    func testRetentionByAgeUsesModificationTime() {
+        let dir = tempDirectory()
+        let old = dir + "/dns-20200101-00.log"
+        FileManager.default.createFile(atPath: old, contents: Data("old\n".utf8))
+        var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+        XCTAssertEqual(utimensat(AT_FDCWD, old, &times, 0), 0)
+        let files = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, retention: RetentionPolicy(maxAgeSeconds: 3600))]
+        write(files, hours: [5, 6])
+        XCTAssertNotEqual(access(old, F_OK), 0, "a file older than the limit is deleted")
+        XCTAssertEqual(access(dir + "/dns-20261127-05.log", F_OK), 0)
     }
 }

@@ -15,8 +15,8 @@ import Glibc
 /// as lost, and the next chunk tries again.
 public final class LogWriter: @unchecked Sendable {
     public enum Target: Sendable {
-        /// Files in each destination's directory, created with `mode`.
-        case files(mode: mode_t)
+        /// Files per module (directory, mode, compression, retention).
+        case files([ModuleFiles])
         case standardOutput
     }
 
@@ -88,7 +88,9 @@ public final class LogWriter: @unchecked Sendable {
                 for (slot, (destination, fd)) in open where destination.period.key(destination.rotation) < current.key(destination.rotation) {
                     close(fd)
                     open[slot] = nil
+                    closed(destination)
                 }
+                FileMaintenance.reapChildren()
             case .reopen:
                 closeAll()
             case .finish:
@@ -100,6 +102,15 @@ public final class LogWriter: @unchecked Sendable {
         finished = true
         done.broadcast()
         done.unlock()
+    }
+
+    /// A file's period is over: compression, hook, retention.
+    private func closed(_ destination: LogDestination) {
+        guard case .files(let modules) = target, destination.module < modules.count else { return }
+        let files = modules[destination.module]
+        FileMaintenance.fileClosed(destination.path, files: files)
+        let openPaths = Set(open.values.map { $0.0.path })
+        _ = FileMaintenance.applyRetention(files, open: openPaths, now: Int64(time(nil)))
     }
 
     private func closeAll() {
@@ -135,15 +146,18 @@ public final class LogWriter: @unchecked Sendable {
         switch target {
         case .standardOutput:
             return 1
-        case .files(let mode):
+        case .files(let modules):
             let slot = destination.slot
+            var previous: LogDestination?
             if let (current, fd) = open[slot] {
                 if current.period == destination.period { return fd }
                 close(fd)
                 open[slot] = nil
+                previous = current
             }
-            let fd = try FileIO.openAppend(destination.path, mode: mode)
+            let fd = try FileIO.openAppend(destination.path, mode: modules[destination.module].fileMode)
             open[slot] = (destination, fd)
+            if let previous { closed(previous) }   // after the new file exists, so retention counts it
             filesOpened.add(1, ordering: .relaxed)
             return fd
         }

@@ -4,16 +4,7 @@
 /// chunk of its destination (combined file, or the kind's split file without
 /// the kind field, or standard output) and hands full chunks to the writer.
 public struct OutputRouter {
-    /// Where and how one module's lines are written.
-    public struct ModuleFiles: Sendable {
-        public var stem: String
-        public var rotation: RotationPeriod
-        public var directory: String
-        public var split: Bool
-        public init(stem: String, rotation: RotationPeriod, directory: String = ".", split: Bool = false) {
-            self.stem = stem; self.rotation = rotation; self.directory = directory; self.split = split
-        }
-    }
+    public typealias ModuleFiles = PacketlogHost.ModuleFiles
 
     public let writer: LogWriter
     public let toStandardOutput: Bool

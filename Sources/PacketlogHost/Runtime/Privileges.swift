@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Privileges
+
+/// Dropping root after the capture and the log directories are open, as
+/// tcpdump's `-Z` does.
+public enum Privileges {
+    public struct DropError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Gives the log directories to `user` (so it can create the next
+    /// period's files), then switches group list, group and user. Fails when
+    /// the user does not exist or root cannot be given up.
+    public static func drop(to user: String, directories: [String]) throws {
+        guard let entry = getpwnam(user) else {
+            throw DropError(description: "unknown user '\(user)' for -Z: create it (useradd --system \(user)) or name another")
+        }
+        let uid = entry.pointee.pw_uid, gid = entry.pointee.pw_gid
+        for directory in directories where chown(directory, uid, gid) != 0 {
+            throw DropError(description: "cannot give '\(directory)' to \(user): \(String(cString: strerror(errno)))")
+        }
+        guard initgroups(user, gid) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
+            throw DropError(description: "cannot switch to user '\(user)': \(String(cString: strerror(errno))) (is packetlog running as root?)")
+        }
+        if uid != 0 && setuid(0) == 0 {
+            throw DropError(description: "root could be regained after switching to '\(user)'; refusing to run")
+        }
+    }
+}
