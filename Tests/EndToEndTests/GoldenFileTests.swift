@@ -1,0 +1,116 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The packetlog binary on the committed lab capture (Fixtures/lab-dns.pcap,
+/// see Fixtures/README.md) against the committed expected files. No root, no
+/// network. Helpers (E2E) are in LiveCaptureTests.swift.
+final class GoldenFileTests: XCTestCase {
+    var pcap: String { E2E.fixtures.appendingPathComponent("lab-dns.pcap").path }
+    var expectedRoot: URL { E2E.fixtures.appendingPathComponent("expected/lab-dns") }
+    let localAddresses = ["--local-address", "10.77.1.53", "--local-address", "fd77:1::53"]
+
+    func packetlog(_ extra: [String]) throws -> E2E.Output {
+        try E2E.run(try E2E.binary(), ["--protocol", "dns", "-r", pcap] + localAddresses + extra, timeout: 60)
+    }
+
+    /// Every file of `expected` exists in `actual` with the same bytes, mode
+    /// 0600, and `actual` holds nothing else.
+    func assertSameFiles(_ actual: URL, _ expected: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let fm = FileManager.default
+        let want = try fm.contentsOfDirectory(atPath: expected.path).sorted()
+        let got = try fm.contentsOfDirectory(atPath: actual.path).sorted()
+        XCTAssertFalse(want.isEmpty, "no expected files in \(expected.path)", file: file, line: line)
+        XCTAssertEqual(got, want, "file names", file: file, line: line)
+        for name in want where got.contains(name) {
+            let path = actual.appendingPathComponent(name).path
+            let mode = (try fm.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+            XCTAssertEqual(String(mode, radix: 8), "600", "mode of \(name)", file: file, line: line)
+            let a = try Data(contentsOf: URL(fileURLWithPath: path))
+            let e = try Data(contentsOf: expected.appendingPathComponent(name))
+            if a != e { XCTFail("\(name) differs: \(Self.firstDifference(a, e))", file: file, line: line) }
+        }
+    }
+
+    static func firstDifference(_ actual: Data, _ expected: Data) -> String {
+        let a = String(decoding: actual, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        let e = String(decoding: expected, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 0..<max(a.count, e.count) {
+            let x = i < a.count ? String(a[i]) : "<end>", y = i < e.count ? String(e[i]) : "<end>"
+            if x != y { return "line \(i + 1):\n  got      \(x)\n  expected \(y)" }
+        }
+        return "same lines, different bytes"
+    }
+
+    func assertSummary(_ stderr: String, file: StaticString = #filePath, line: UInt = #line) {
+        guard let (summary, c) = E2E.summaryCounters(stderr) else {
+            return XCTFail("no summary on stderr: \(stderr)", file: file, line: line)
+        }
+        XCTAssertTrue(summary.hasPrefix("packetlog: packets 80, dns-logged 40, CQ 20, CR 20, SQ 0, SR 0, dns-malformed 0, "), summary,
+                      file: file, line: line)
+        XCTAssertEqual(c["lines-written"], 40, summary, file: file, line: line)
+        XCTAssertEqual(c["lines-lost"], 0, summary, file: file, line: line)
+        XCTAssertEqual(c["truncated"], 0, summary, file: file, line: line)
+        XCTAssertEqual(c["malformed-ip"], 0, summary, file: file, line: line)
+        XCTAssertNil(c["kernel-received"], "no kernel statistics for a file: \(summary)", file: file, line: line)
+    }
+
+    func testCombinedFilesMatchExpected() throws {
+        let work = try E2E.temporaryDirectory("golden-combined")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let dir = work.appendingPathComponent("tmp")
+        let r = try packetlog(["-d", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.count, 0, "nothing on stdout without --stdout")
+        assertSummary(r.stderr)
+        try assertSameFiles(dir, expectedRoot.appendingPathComponent("combined"))
+
+        // Files are opened for append: a second run never truncates.
+        let again = try packetlog(["-d", dir.path])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let name = "dns-20261127-08.log"
+        let once = try Data(contentsOf: expectedRoot.appendingPathComponent("combined/\(name)"))
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(name)), once + once)
+    }
+
+    func testSplitFilesMatchExpected() throws {
+        let work = try E2E.temporaryDirectory("golden-split")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let dir = work.appendingPathComponent("tmp")
+        let r = try packetlog(["-d", dir.path, "--log-split"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertSummary(r.stderr)
+        try assertSameFiles(dir, expectedRoot.appendingPathComponent("split"))
+    }
+
+    /// --stdout writes the same bytes as the combined file, and no file.
+    func testStdoutIsTheCombinedFile() throws {
+        let work = try E2E.temporaryDirectory("golden-stdout")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let r = try packetlog(["--stdout", "-d", work.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertSummary(r.stderr)
+        let expected = try Data(contentsOf: expectedRoot.appendingPathComponent("combined/dns-20261127-08.log"))
+        if r.stdout != expected { XCTFail("stdout differs from the combined file: \(Self.firstDifference(r.stdout, expected))") }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [], "--stdout wrote files")
+    }
+
+    /// The expected files themselves: the split files are the combined lines
+    /// without the kind field (a check on the fixtures, not on the binary).
+    func testExpectedSplitIsCombinedWithoutKind() throws {
+        let combined = try String(contentsOf: expectedRoot.appendingPathComponent("combined/dns-20261127-08.log"), encoding: .utf8)
+        var byKind: [String: [String]] = [:]
+        for line in combined.split(separator: "\n") {
+            var f = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let kind = f.remove(at: 3)
+            byKind[kind, default: []].append(f.joined(separator: " "))
+        }
+        XCTAssertEqual(byKind.keys.sorted(), ["CQ", "CR"])
+        for (kind, lines) in byKind {
+            let split = try String(contentsOf: expectedRoot.appendingPathComponent("split/dns-\(kind)-20261127-08.log"), encoding: .utf8)
+            XCTAssertEqual(split, lines.joined(separator: "\n") + "\n", kind)
+        }
+    }
+}
