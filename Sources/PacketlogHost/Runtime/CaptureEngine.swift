@@ -20,10 +20,14 @@ public struct CaptureSettings: Sendable {
     /// IP fragments are reassembled (else counted and not parsed).
     public var ipDefragmentation: Bool
     public var defragmentationLimits: IPDefragmentationLimits
+    /// Print the counters every this many seconds (live, `--stats-interval`), or never.
+    public var statsIntervalSeconds: Int?
 
     public init(packetLimit: UInt64? = nil, logEvery: UInt64? = nil, localAddresses: LocalAddressSet = LocalAddressSet(),
                 tcpReassembly: Bool = true, reassemblyLimits: TCPReassemblyLimits = TCPReassemblyLimits(),
-                ipDefragmentation: Bool = true, defragmentationLimits: IPDefragmentationLimits = IPDefragmentationLimits()) {
+                ipDefragmentation: Bool = true, defragmentationLimits: IPDefragmentationLimits = IPDefragmentationLimits(),
+                statsIntervalSeconds: Int? = nil) {
+        self.statsIntervalSeconds = statsIntervalSeconds
         self.ipDefragmentation = ipDefragmentation; self.defragmentationLimits = defragmentationLimits
         self.packetLimit = packetLimit; self.logEvery = logEvery; self.localAddresses = localAddresses
         self.tcpReassembly = tcpReassembly; self.reassemblyLimits = reassemblyLimits
@@ -37,7 +41,7 @@ public struct CaptureSettings: Sendable {
 /// hand the modules a `PacketContext`, route their lines to the writer.
 ///
 /// It runs on the calling thread; the writer runs on its own.
-public final class CaptureEngine<Modules: ModuleDispatch> {
+public final class CaptureEngine<Modules: ModuleDispatch>: CapturePacketHandler {
     public private(set) var modules: Modules
     let pcap: PcapHandle
     let writer: LogWriter
@@ -49,6 +53,8 @@ public final class CaptureEngine<Modules: ModuleDispatch> {
     public private(set) var packets: UInt64 = 0
     public private(set) var otherPorts: UInt64 = 0
     let report: (String) -> Void
+    /// When the counters were last printed for `statsIntervalSeconds` (monotonic ms).
+    var lastStatsReport = monotonicMilliseconds()
 
     public init(modules: Modules, files: [OutputRouter.ModuleFiles], pcap: PcapHandle, writer: LogWriter, settings: CaptureSettings,
                 toStandardOutput: Bool, report: @escaping (String) -> Void) {
@@ -64,93 +70,16 @@ public final class CaptureEngine<Modules: ModuleDispatch> {
 
     deinit { emitter.deallocate() }
 
-    /// Why the loop ended.
-    public enum Ending: Sendable, Equatable {
-        case endOfFile, signal, packetLimit, error(String)
-    }
+    public typealias Ending = CaptureEnding
 
     /// Runs until end of file, a stop signal, the packet limit or an error;
     /// then flushes every line to the writer.
     public func run() -> Ending {
-        let ending = pcap.isLive ? runLive() : runFile()
+        let ending = CaptureLoop(pcap: pcap, handler: self).run()
         emitter.reset()
         modules.finish()
         router.flushAll()
         return ending
-    }
-
-    // MARK: Loops
-
-    func runFile() -> Ending {
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        let nano = pcap.nanosecondTimestamps
-        while true {
-            let status = pcap.next(&header, &data)
-            if status == 1, let header, let data {
-                if let ending = handle(header, data, nanosecond: nano) { return ending }
-                if packets & 1023 == 0, stopRequested.load(ordering: .relaxed) { return .signal }
-                continue
-            }
-            if status == -2 { return .endOfFile }
-            return .error("reading \(pcap.source): \(pcap.lastError)")
-        }
-    }
-
-    func runLive() -> Ending {
-        var descriptor = pollfd(fd: pcap.selectableFileDescriptor, events: Int16(POLLIN), revents: 0)
-        var lastFlush = monotonicMilliseconds()
-        while !stopRequested.load(ordering: .relaxed) {
-            // Wait at most 200 ms so signals and hour boundaries are acted on
-            // even when no packet arrives (pcap_next_ex alone can block).
-            let ready = poll(&descriptor, 1, 200)
-            if ready < 0 && errno != EINTR { return .error("poll on \(pcap.source): \(String(cString: strerror(errno)))") }
-            if case .stop(let ending) = drain() { return ending }
-            let now = monotonicMilliseconds()
-            if now - lastFlush >= 1000 {
-                lastFlush = now
-                idleTick()
-            }
-            if reopenRequested.exchange(false, ordering: .relaxed) {
-                router.flushAll()
-                writer.reopen()
-            }
-        }
-        // Stopping: every packet the kernel already captured is still logged.
-        // Ring blocks are handed over when they retire (the read timeout), so
-        // keep draining until a wait longer than that timeout brings nothing
-        // (bounded, in case traffic never pauses).
-        let deadline = monotonicMilliseconds() + 3000
-        while monotonicMilliseconds() < deadline {
-            _ = poll(&descriptor, 1, 250)
-            switch drain() {
-            case .stop(let ending): return ending
-            case .drained(let count): if count == 0 { return .signal }
-            }
-        }
-        return .signal
-    }
-
-    enum DrainResult { case drained(Int), stop(Ending) }
-
-    /// Handles every packet that is ready now (non-blocking).
-    func drain() -> DrainResult {
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        let nano = pcap.nanosecondTimestamps
-        var drained = 0
-        while drained < 100_000 {
-            let status = pcap.next(&header, &data)
-            if status == 1, let header, let data {
-                if let ending = handle(header, data, nanosecond: nano) { return .stop(ending) }
-                drained += 1
-                continue
-            }
-            if status == 0 { break }
-            if status == -2 { return .stop(.endOfFile) }
-            return .stop(.error("capturing on \(pcap.source): \(pcap.lastError)"))
-        }
-        return .drained(drained)
     }
 
     /// Once a second (live): flush what is buffered so lines reach the files
@@ -160,6 +89,19 @@ public final class CaptureEngine<Modules: ModuleDispatch> {
         let now = Int64(time(nil))
         wallClock.update(now)
         writer.rollover(to: wallClock.period)
+        if let interval = settings.statsIntervalSeconds, interval > 0 {
+            let ms = monotonicMilliseconds()
+            if ms - lastStatsReport >= Int64(interval) * 1000 {
+                lastStatsReport = ms
+                report(summary())
+            }
+        }
+    }
+
+    /// SIGHUP: hand over what is buffered, then reopen every file.
+    func reopenFiles() {
+        router.flushAll()
+        writer.reopen()
     }
 
     // MARK: One packet
@@ -168,8 +110,7 @@ public final class CaptureEngine<Modules: ModuleDispatch> {
     func handle(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> Ending? {
         packets &+= 1
         let h = header.pointee
-        let fraction = UInt32(truncatingIfNeeded: h.ts.tv_usec)
-        let time = PacketTime(seconds: Int64(h.ts.tv_sec), nanoseconds: nanosecond ? fraction : fraction &* 1000)
+        let time = packetTime(h, nanosecond: nanosecond)
         let frame = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
         if var packet = decoder.decode(frame, wireLength: Int(h.len), time: time) {
             packet.sourceIsLocal = settings.localAddresses.contains(packet.source)
@@ -219,11 +160,4 @@ public final class CaptureEngine<Modules: ModuleDispatch> {
         parts.append("lines-lost \(writer.linesLost.load(ordering: .relaxed))")
         return parts.joined(separator: ", ")
     }
-}
-
-@inline(__always)
-func monotonicMilliseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
 }

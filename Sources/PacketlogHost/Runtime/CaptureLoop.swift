@@ -1,0 +1,117 @@
+import CPcap
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - CaptureLoop
+
+/// Why a capture ended.
+public enum CaptureEnding: Sendable, Equatable {
+    case endOfFile, signal, packetLimit, error(String)
+}
+
+/// What the read loop feeds: one packet at a time, plus the live loop's
+/// once-a-second tick and SIGHUP.
+protocol CapturePacketHandler: AnyObject {
+    /// Handles one packet; a non-nil ending stops the loop.
+    func handle(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> CaptureEnding?
+    /// Once a second on a live capture, even when idle.
+    func idleTick()
+    /// SIGHUP: reopen the files.
+    func reopenFiles()
+    /// Packets handled so far.
+    var packets: UInt64 { get }
+}
+
+/// The read loops over a `PcapHandle`: a file is read to its end; a live
+/// interface is polled (so signals and hour boundaries are acted on within
+/// 200 ms even when idle) and drained without blocking.
+struct CaptureLoop<Handler: CapturePacketHandler> {
+    let pcap: PcapHandle
+    let handler: Handler
+
+    func run() -> CaptureEnding { pcap.isLive ? runLive() : runFile() }
+
+    func runFile() -> CaptureEnding {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let nano = pcap.nanosecondTimestamps
+        while true {
+            let status = pcap.next(&header, &data)
+            if status == 1, let header, let data {
+                if let ending = handler.handle(header, data, nanosecond: nano) { return ending }
+                if handler.packets & 1023 == 0, stopRequested.load(ordering: .relaxed) { return .signal }
+                continue
+            }
+            if status == -2 { return .endOfFile }
+            return .error("reading \(pcap.source): \(pcap.lastError)")
+        }
+    }
+
+    func runLive() -> CaptureEnding {
+        var descriptor = pollfd(fd: pcap.selectableFileDescriptor, events: Int16(POLLIN), revents: 0)
+        var lastTick = monotonicMilliseconds()
+        while !stopRequested.load(ordering: .relaxed) {
+            // pcap_next_ex alone can block forever on an idle interface.
+            let ready = poll(&descriptor, 1, 200)
+            if ready < 0 && errno != EINTR { return .error("poll on \(pcap.source): \(String(cString: strerror(errno)))") }
+            if case .stop(let ending) = drain() { return ending }
+            let now = monotonicMilliseconds()
+            if now - lastTick >= 1000 {
+                lastTick = now
+                handler.idleTick()
+            }
+            if reopenRequested.exchange(false, ordering: .relaxed) { handler.reopenFiles() }
+        }
+        // Stopping: every packet the kernel already captured is still logged.
+        // Ring blocks are handed over when they retire (the read timeout), so
+        // keep draining until a wait longer than that timeout brings nothing
+        // (bounded, in case traffic never pauses).
+        let deadline = monotonicMilliseconds() + 3000
+        while monotonicMilliseconds() < deadline {
+            _ = poll(&descriptor, 1, 250)
+            switch drain() {
+            case .stop(let ending): return ending
+            case .drained(let count): if count == 0 { return .signal }
+            }
+        }
+        return .signal
+    }
+
+    enum DrainResult { case drained(Int), stop(CaptureEnding) }
+
+    /// Handles every packet that is ready now (non-blocking).
+    func drain() -> DrainResult {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let nano = pcap.nanosecondTimestamps
+        var drained = 0
+        while drained < 100_000 {
+            let status = pcap.next(&header, &data)
+            if status == 1, let header, let data {
+                if let ending = handler.handle(header, data, nanosecond: nano) { return .stop(ending) }
+                drained += 1
+                continue
+            }
+            if status == 0 { break }
+            if status == -2 { return .stop(.endOfFile) }
+            return .stop(.error("capturing on \(pcap.source): \(pcap.lastError)"))
+        }
+        return .drained(drained)
+    }
+}
+
+@inline(__always)
+func monotonicMilliseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}
+
+/// The capture time of a libpcap header.
+@inline(__always)
+func packetTime(_ h: pcap_pkthdr, nanosecond: Bool) -> PacketTime {
+    let fraction = UInt32(truncatingIfNeeded: h.ts.tv_usec)
+    return PacketTime(seconds: Int64(h.ts.tv_sec), nanoseconds: nanosecond ? fraction : fraction &* 1000)
+}
