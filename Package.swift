@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // libpcap through pkg-config (Debian: libpcap-dev).
@@ -41,11 +42,21 @@ let package = Package(
             dependencies: ["PacketlogHost"],
             swiftSettings: hotPathSettings
         ),
+        // plugins.conf (TOML), environment and command line merged into one
+        // configuration. The host itself never sees TOML.
+        .target(
+            name: "PacketlogConfig",
+            dependencies: [
+                "PacketlogHost",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         // The command line.
         .executableTarget(
             name: "packetlog",
             dependencies: [
                 "PacketlogHost",
+                "PacketlogConfig",
                 "ProtocolPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,6 +70,10 @@ let package = Package(
         .testTarget(
             name: "ProtocolPluginsTests",
             dependencies: ["ProtocolPlugins", "PacketlogHost"]
+        ),
+        .testTarget(
+            name: "PacketlogConfigTests",
+            dependencies: ["PacketlogConfig", "PacketlogHost"]
         ),
         .testTarget(
             name: "EndToEndTests",

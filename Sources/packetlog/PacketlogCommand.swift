@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import PacketlogConfig
 import PacketlogHost
 import ProtocolPlugins
 #if canImport(Glibc)
@@ -18,6 +20,12 @@ struct PacketlogCommand: ParsableCommand {
         Split:  packetlog --protocol dns --log-split -d /var/log/packetlog
         Stdout: packetlog --protocol dns -r capture.pcap --stdout
 
+        Config: packetlog --config /etc/packetlog/plugins.conf -Z packetlog   (see docs/configuration.md)
+        Check:  packetlog --check-config   (the effective settings, where each came from, the compiled filter)
+
+        Settings come from the command line, then PACKETLOG_* environment variables, then plugins.conf
+        (--config PATH, else /etc/packetlog/plugins.conf, else ./plugins.conf), then built-in defaults.
+        Without --protocol, the modules with enabled = true in plugins.conf run.
         Modules: \(registeredModules.map { "\($0.descriptor.name) (\($0.descriptor.summary))" }.joined(separator: "; ")).
         SIGINT/SIGTERM stop the capture, write every captured line and print a summary; SIGHUP reopens the files.
         """
@@ -33,17 +41,19 @@ struct PacketlogCommand: ParsableCommand {
     @Option(name: [.customShort("r"), .customLong("read")], help: ArgumentHelp("Read packets from a pcap or pcapng file instead of an interface.", valueName: "file"))
     var readFile: String?
 
-    @Option(name: [.customShort("d"), .customLong("directory")], help: ArgumentHelp("Directory for the log files (created when missing).", valueName: "dir"))
-    var directory: String = "/var/log/packetlog"
+    @Option(name: [.customShort("d"), .customLong("directory")],
+            help: ArgumentHelp("Directory for the log files (created when missing). Default: /var/log/packetlog.", valueName: "dir"))
+    var directory: String?
 
-    @Option(name: [.customShort("f"), .customLong("filter")], help: ArgumentHelp("BPF filter. Default: the enabled modules' filters (DNS: 'port 53').", valueName: "bpf"))
+    @Option(name: [.customShort("f"), .customLong("filter")],
+            help: ArgumentHelp("Extra BPF filter, ANDed with the modules' filters (DNS: 'port 53') live; a capture file is filtered by it alone.", valueName: "bpf"))
     var filter: String?
 
-    @Option(name: [.customShort("s"), .customLong("snaplen")], help: ArgumentHelp("Bytes captured per packet (live).", valueName: "bytes"))
-    var snaplen: Int32 = 262_144
+    @Option(name: [.customShort("s"), .customLong("snaplen")], help: ArgumentHelp("Bytes captured per packet (live). Default: 262144.", valueName: "bytes"))
+    var snaplen: Int32?
 
-    @Option(name: [.customShort("b"), .customLong("buffer-size")], help: ArgumentHelp("Kernel capture buffer in MiB (live).", valueName: "MB"))
-    var bufferMB: Int32 = 64
+    @Option(name: [.customShort("b"), .customLong("buffer-size")], help: ArgumentHelp("Kernel capture buffer in MiB (live). Default: 64.", valueName: "MB"))
+    var bufferMB: Int32?
 
     @Option(name: [.customShort("c"), .customLong("count")], help: ArgumentHelp("Stop after this many packets.", valueName: "N"))
     var count: UInt64?
@@ -69,23 +79,38 @@ struct PacketlogCommand: ParsableCommand {
           help: "Count IP fragments without reassembling them (a fragmented datagram is then not logged).")
     var noIPDefragmentation = false
 
-    @Option(name: .customLong("file-mode"), help: ArgumentHelp("Mode of new log files, octal.", valueName: "mode"))
-    var fileMode: String = "0600"
+    @Option(name: .customLong("file-mode"), help: ArgumentHelp("Mode of new log files, octal. Default: 0600.", valueName: "mode"))
+    var fileMode: String?
+
+    @Option(name: [.customShort("Z"), .customLong("user")],
+            help: ArgumentHelp("Drop root to this user once the capture and the log directories are open (the directories are given to it).", valueName: "user"))
+    var user: String?
+
+    @Option(name: .customLong("config"),
+            help: ArgumentHelp("Configuration file (TOML). Default: /etc/packetlog/plugins.conf, else ./plugins.conf, if present.", valueName: "path"))
+    var configPath: String?
+
+    @Flag(name: .customLong("check-config"),
+          help: "Print the effective configuration (each value and where it came from) and the compiled BPF filter, then exit.")
+    var checkConfig = false
+
+    @Option(name: .customLong("stats-interval"), help: ArgumentHelp("Print the counters to standard error every this many seconds (live).", valueName: "seconds"))
+    var statsInterval: Int?
 
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the capture set-up and the final summary in detail.")
     var verbose = false
 
     func validate() throws {
-        if protocols.isEmpty { throw ValidationError("name a module with --protocol (known: \(knownNames))") }
         for name in protocols where moduleType(named: name) == nil {
             throw ValidationError("unknown protocol '\(name)' (known: \(knownNames))")
         }
         if Set(protocols).count != protocols.count { throw ValidationError("each --protocol may be given once") }
-        if snaplen < 64 { throw ValidationError("--snaplen must be at least 64") }
-        if bufferMB < 1 { throw ValidationError("--buffer-size must be at least 1 (MiB)") }
+        if let snaplen, snaplen < 64 { throw ValidationError("--snaplen must be at least 64") }
+        if let bufferMB, bufferMB < 1 || bufferMB > 2047 { throw ValidationError("--buffer-size must be from 1 to 2047 (MiB)") }
         if interface != nil && readFile != nil { throw ValidationError("-i and -r exclude each other") }
         if let logEvery, logEvery == 0 { throw ValidationError("--log-every must be at least 1") }
-        if mode_t(fileMode, radix: 8) == nil { throw ValidationError("--file-mode must be octal, like 0600") }
+        if let fileMode, mode_t(fileMode, radix: 8) == nil { throw ValidationError("--file-mode must be octal, like 0600") }
+        if let statsInterval, statsInterval < 1 { throw ValidationError("--stats-interval must be at least 1 (seconds)") }
     }
 
     var knownNames: String { registeredModules.map { $0.descriptor.name }.joined(separator: ", ") }
@@ -95,76 +120,255 @@ struct PacketlogCommand: ParsableCommand {
     }
 
     func run() throws {
+        LoggingSystem.bootstrap { _ in PacketlogLogHandler() }
+        let log = Logger(label: "packetlog")
         do {
-            try runCapture()
+            let config = try loadConfiguration()
+            let plan = try RunPlan(config: config)
+            if checkConfig {
+                try printCheck(config, plan)
+                return
+            }
+            guard !config.selected.isEmpty else { throw ValidationError(noModuleMessage(config)) }
+            try runCapture(config, plan, log: log)
         } catch let error as ExitCode {
             throw error
+        } catch let error as ValidationError {
+            throw error
         } catch {
-            FileIO.printError("packetlog: error: \(error)")
+            log.error("\(error)")
             throw ExitCode.failure
         }
     }
 
-    /// Opens everything that can fail before any line is written, then runs
-    /// the capture with the modules' concrete types.
-    func runCapture() throws {
-        let types = protocols.map { moduleType(named: $0)! }
-        let modules = try ModuleDispatchBuilder.build(types, options: [:], tcpReassembly: !noTCPReassembly,
-                                                      limits: TCPReassemblyLimits())
-        var settings = CaptureSettings(packetLimit: count, logEvery: logEvery, tcpReassembly: !noTCPReassembly,
-                                       ipDefragmentation: !noIPDefragmentation)
-        for value in localAddresses { try settings.localAddresses.add(value) }
+    func noModuleMessage(_ config: Configuration) -> String {
+        "name a module with --protocol (known: \(knownNames)), or set enabled = true in its section of "
+            + (config.file ?? "plugins.conf (none found: /etc/packetlog/plugins.conf, ./plugins.conf)")
+    }
+
+    /// The file, the environment and this command line, merged.
+    func loadConfiguration() throws(ConfigError) -> Configuration {
+        var loader = ConfigurationLoader(modules: registeredModules.map { $0.descriptor })
+        loader.configPath = configPath
+        loader.environment = Self.processEnvironment()
+        var cli = CommandLineSettings()
+        cli.protocols = protocols
+        if let interface { cli.host.append(.init("interface", .string(interface), option: "-i/--interface")) }
+        if let directory { cli.host.append(.init("directory", .string(directory), option: "-d/--directory")) }
+        if let filter { cli.host.append(.init("filter", .string(filter), option: "-f/--filter")) }
+        if let snaplen { cli.host.append(.init("snaplen", .int(Int(snaplen)), option: "-s/--snaplen")) }
+        if let bufferMB { cli.host.append(.init("buffer_mb", .int(Int(bufferMB)), option: "-b/--buffer-size")) }
+        if !localAddresses.isEmpty { cli.host.append(.init("local_addresses", .list(localAddresses), option: "--local-address")) }
+        if let user { cli.host.append(.init("user", .string(user), option: "-Z/--user")) }
+        if let statsInterval { cli.host.append(.init("stats_interval", .int(statsInterval), option: "--stats-interval")) }
+        if noTCPReassembly { cli.host.append(.init("tcp_reassembly", .bool(false), option: "--no-tcp-reassembly")) }
+        if noIPDefragmentation { cli.host.append(.init("ip_defragmentation", .bool(false), option: "--no-ip-defragmentation")) }
+        if logSplit { cli.allModules.append(.init("split", .bool(true), option: "--log-split")) }
+        if let fileMode { cli.allModules.append(.init("file_mode", .string(fileMode), option: "--file-mode")) }
+        loader.commandLine = cli
+        return try loader.load()
+    }
+
+    static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") { result[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+            p += 1
+        }
+        return result
+    }
+
+    /// What the configuration means for this run: the modules' types and
+    /// options (every module section is checked by its module, run or not)
+    /// and the BPF filter.
+    struct RunPlan {
+        var types: [any PacketlogModule.Type] = []
+        var options: [String: ModuleOptions] = [:]
+        var moduleFilters: [String] = []
+
+        init(config: Configuration) throws {
+            var filters: [String: String] = [:]
+            for type in registeredModules {
+                guard let module = config.module(named: type.descriptor.name) else { continue }
+                do { filters[type.descriptor.name] = try Self.filter(of: type, options: module.options) } catch let error as ModuleConfigurationError {
+                    throw config.moduleError(module, key: error.key, message: error.message)
+                }
+            }
+            for name in config.selected {
+                guard let type = registeredModules.first(where: { $0.descriptor.name == name }),
+                      let module = config.module(named: name) else { continue }
+                types.append(type)
+                options[name] = module.options
+                moduleFilters.append(module.filterOverride ?? filters[name] ?? type.descriptor.defaultFilter)
+            }
+        }
+
+        static func filter<M: PacketlogModule>(of type: M.Type, options: ModuleOptions) throws -> String {
+            try M(options: options).filter
+        }
+
+        /// The modules' filters joined as the module chain joins them.
+        var modulesFilter: String {
+            guard var result = moduleFilters.first else { return "" }
+            for next in moduleFilters.dropFirst() { result = "(\(result)) or (\(next))" }
+            return result
+        }
+
+        /// Live: the modules' filter ANDed with the extra one. A file is read
+        /// whole unless the user filters it, so its statistics count every packet.
+        func captureFilter(live: Bool, extra: String?) -> String? {
+            if !live { return extra }
+            guard let extra else { return modulesFilter }
+            return "(\(modulesFilter)) and (\(extra))"
+        }
+    }
+
+    /// --check-config: the settings, then the filter compiled for the link
+    /// type of the capture (file, interface, else Ethernet).
+    func printCheck(_ config: Configuration, _ plan: RunPlan) throws {
+        var text = config.render()
+        let extra = config.host.string("filter")
+        text += "\n# BPF filter\n"
+        if config.selected.isEmpty {
+            text += "# no module runs: \(noModuleMessage(config))\n"
+        }
+        let linkType: LinkType, where_: String
+        if let readFile {
+            linkType = try BPFCompiler.linkType(ofFile: readFile); where_ = "capture file \(readFile)"
+        } else {
+            let device = config.host.string("interface") ?? CaptureInterfaces.defaultInterface()
+            if let device, let t = BPFCompiler.linkType(ofInterface: device) {
+                linkType = t; where_ = "interface \(device)"
+            } else {
+                linkType = .ethernet; where_ = device.map { "interface \($0), link type unknown: compiled for Ethernet" } ?? "no interface: compiled for Ethernet"
+            }
+        }
+        let bpf = config.selected.isEmpty ? extra : plan.captureFilter(live: readFile == nil, extra: extra)
+        if let bpf, !bpf.isEmpty {
+            let program = try BPFCompiler.compile(bpf, linkType: linkType, snaplen: Int32(config.host.int("snaplen") ?? 262_144))
+            text += "filter = \(quoteTOML(bpf))\n"
+            text += "# compiled for link type \(program.linkTypeName) (\(where_)): \(program.instructions.count) instructions\n"
+            text += program.instructions.joined(separator: "\n") + "\n"
+        } else {
+            text += "filter = (none: a capture file is read whole; -f or [host] filter narrows it)\n"
+        }
+        print(text, terminator: "")
+        fflush(nil)
+        if config.selected.isEmpty { throw ExitCode.failure }
+    }
+
+    /// Opens everything that can fail before any line is written, drops
+    /// root if asked, then runs the capture with the modules' concrete types.
+    func runCapture(_ config: Configuration, _ plan: RunPlan, log: Logger) throws {
+        let host = config.host
+        let tcpReassembly = host.bool("tcp_reassembly") ?? true
+        let modules = try ModuleDispatchBuilder.build(plan.types, options: plan.options, tcpReassembly: tcpReassembly,
+                                                      limits: config.reassemblyLimits)
+        let interval = host.int("stats_interval") ?? 0
+        var settings = CaptureSettings(packetLimit: count, logEvery: logEvery, tcpReassembly: tcpReassembly,
+                                       reassemblyLimits: config.reassemblyLimits,
+                                       ipDefragmentation: host.bool("ip_defragmentation") ?? true,
+                                       defragmentationLimits: config.defragmentationLimits,
+                                       statsIntervalSeconds: interval > 0 ? interval : nil)
+        let addresses = host.list("local_addresses") ?? ["auto"]
+        for value in addresses where value != "auto" { try settings.localAddresses.add(value) }
 
         let pcap: PcapHandle
         if let readFile {
             pcap = try PcapHandle.openFile(readFile)
         } else {
-            guard let device = interface ?? CaptureInterfaces.defaultInterface() else {
+            guard let device = host.string("interface") ?? CaptureInterfaces.defaultInterface() else {
                 throw UsageError("no default interface found: pass one with -i")
             }
+            let snaplen = Int32(host.int("snaplen") ?? 262_144), bufferMB = Int32(host.int("buffer_mb") ?? 64)
             pcap = try PcapHandle.openLive(device: device, snaplen: snaplen, bufferBytes: bufferMB * 1024 * 1024)
-            if localAddresses.isEmpty { settings.localAddresses = LocalAddressSet.addresses(ofInterfaces: [device]) }
+            if addresses.contains("auto") {
+                var merged = LocalAddressSet.addresses(ofInterfaces: [device])
+                for value in addresses where value != "auto" { try merged.add(value) }
+                settings.localAddresses = merged
+            }
         }
-        // Live: the user's filter or the modules'. A file is read whole unless
-        // the user filters it, so its statistics count every packet.
-        if let bpf = filter ?? (pcap.isLive ? modules.filter : nil) { try pcap.setFilter(bpf) }
+        let bpf = plan.captureFilter(live: pcap.isLive, extra: host.string("filter"))
+        if let bpf { try pcap.setFilter(bpf) }
 
-        let files = modules.descriptors.map {
-            ModuleFiles(stem: $0.fileStem, rotation: $0.rotation, directory: directory, split: logSplit,
-                        fileMode: mode_t(fileMode, radix: 8)!)
-        }
+        let files = plan.types.map { config.module(named: $0.descriptor.name)!.files }
         let target: LogWriter.Target
+        var directories: [String] = []
         if toStandardOutput {
             target = .standardOutput
         } else {
-            for dir in Set(files.map(\.directory)) {
+            for dir in Set(files.map(\.directory)).sorted() {
                 do { try FileIO.makeDirectories(dir) } catch {
                     throw UsageError("cannot write log files in '\(dir)': \(String(cString: strerror(error.errno))); create it or pick another with -d")
                 }
+                directories.append(dir)
             }
             target = .files(files)
         }
         if verbose {
-            FileIO.printError("packetlog: \(protocols.joined(separator: ", ")) on \(pcap.source) (link type \(pcap.linkType.rawValue)), filter '\(filter ?? modules.filter)', \(toStandardOutput ? "standard output" : "directory " + directory)")
+            let names = plan.types.map { $0.descriptor.name }.joined(separator: ", ")
+            let out = toStandardOutput ? "standard output" : "directory " + Set(files.map(\.directory)).sorted().joined(separator: ", ")
+            log.info("\(names) on \(pcap.source) (link type \(pcap.linkType.rawValue)), filter '\(bpf ?? "none")', \(out)")
         }
-        try run(modules, files: files, pcap: pcap, target: target, settings: settings)
+        if let user = host.string("user") {
+            try Privileges.drop(to: user, directories: directories)
+            if verbose { log.info("running as \(user)") }
+        }
+        try run(modules, files: files, pcap: pcap, target: target, settings: settings, log: log)
     }
 
     /// The capture with a concrete dispatch type (the existential is opened here, once).
     func run<Modules: ModuleDispatch>(_ modules: Modules, files: [OutputRouter.ModuleFiles], pcap: PcapHandle,
-                                      target: LogWriter.Target, settings: CaptureSettings) throws {
+                                      target: LogWriter.Target, settings: CaptureSettings, log: Logger) throws {
         Signals.install()
         let writer = LogWriter(target: target)
         writer.start()
         let engine = CaptureEngine(modules: modules, files: files, pcap: pcap, writer: writer, settings: settings,
-                                   toStandardOutput: toStandardOutput, report: { FileIO.printError("packetlog: \($0)") })
+                                   toStandardOutput: toStandardOutput, report: { log.info("\($0)") })
         let ending = engine.run()
         writer.finish()
-        FileIO.printError("packetlog: \(engine.summary())")
+        log.info("\(engine.summary())")
         if case .error(let message) = ending {
-            FileIO.printError("packetlog: error: \(message)")
+            log.error("\(message)")
             throw ExitCode.failure
         }
+    }
+}
+
+/// A TOML basic string.
+func quoteTOML(_ s: String) -> String {
+    "\"" + s.replacingAll("\\", "\\\\").replacingAll("\"", "\\\"") + "\""
+}
+
+extension String {
+    func replacingAll(_ target: Character, _ replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}
+
+/// Diagnostics and statistics on standard error, one line each:
+/// `packetlog: <message>`, `packetlog: error: <message>` for errors.
+struct PacketlogLogHandler: LogHandler {
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let prefix: String
+        switch event.level {
+        case .error, .critical: prefix = "error: "
+        case .warning: prefix = "warning: "
+        default: prefix = ""
+        }
+        FileIO.printError("packetlog: \(prefix)\(event.message)")
     }
 }
 
