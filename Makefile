@@ -8,6 +8,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
+# Extra flags for every swift build/test, e.g. SWIFT_BUILD_FLAGS="--scratch-path /tmp/pl-build".
+SWIFT_BUILD_FLAGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= /etc/packetlog
@@ -33,10 +35,10 @@ setup:
 	fi
 
 build:
-	$(SWIFT) build
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
 # Checks that need nothing outside this repository (no ../shared).
 check:
@@ -47,16 +49,16 @@ check:
 	    if [ "$$size" -gt 102400 ]; then echo "lab-dns.pcap is $$size bytes (limit 100 KiB)"; exit 1; fi
 
 test: setup
-	$(SWIFT) build
-	$(SWIFT) test
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 	$(MAKE) --no-print-directory check
 
 run: setup release
 	mkdir -p logs
-	.build/release/packetlog --protocol dns -d logs -v
+	"$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/packetlog" --protocol dns -d logs -v
 
 install: release
-	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/packetlog" "$(DESTDIR)$(PREFIX)/bin/packetlog"
+	install -D -m 0755 "$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/packetlog" "$(DESTDIR)$(PREFIX)/bin/packetlog"
 	@for f in plugins.conf packaging/plugins.conf; do \
 	    if [ -f "$$f" ]; then install -D -m 0644 "$$f" "$(DESTDIR)$(SYSCONFDIR)/plugins.conf"; echo "installed $$f"; break; fi; done
 	@for f in packaging/*.service; do \

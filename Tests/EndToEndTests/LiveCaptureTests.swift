@@ -381,9 +381,9 @@ final class LiveCaptureTests: XCTestCase {
         XCTAssertEqual(c["lines-written"], UInt64(cq + cr), summary)
         XCTAssertEqual(c["lines-lost"], 0, summary)
         XCTAssertEqual(c["kernel-dropped"], 0, summary)
-        // Every packet the kernel handed over was read (the traffic was over
-        // before SIGTERM), and none was a DNS message that went unlogged.
-        XCTAssertEqual(c["packets"], c["kernel-received"], summary)
+        // kernel-received is not compared with packets: libpcap's count can
+        // include a packet the ring never delivered. testSigterm... checks
+        // for lost packets against tcpdump instead.
         XCTAssertGreaterThan(c["packets"] ?? 0, UInt64(cq + cr), "TCP handshakes are packets too: \(summary)")
         for counter in ["tcp-incomplete-message", "tcp-unfinished-streams", "tcp-discarded-bytes", "other-ports", "truncated", "malformed-ip"] {
             if let value = c[counter] { XCTAssertEqual(value, 0, "\(counter): \(summary)") }
@@ -414,15 +414,30 @@ final class LiveCaptureTests: XCTestCase {
         let packetlog = try lab.startPacketlog(binary: binary, dir: logDir, logs: work)
         defer { packetlog.stop() }
 
-        // The sender itself signals packetlog the moment its last query is
-        // out, while the answers are still coming, and prints the time.
-        let count = 3000
+        // The burst, its answers, a short pause (the capture catches up and
+        // waits in poll), then a tail of queries; the sender itself signals
+        // packetlog the moment the last one is out, with their answers still
+        // in flight, and prints the time. The tail is then in a ring block
+        // the kernel has not handed over yet: a shutdown that does not keep
+        // reading loses it.
+        let count = 3000, tail = 100
         let sender = """
         import os, signal, socket, struct, time
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 23)
         q = b'\\x01a\\x03lab\\x04test\\x00' + struct.pack('>HH', 1, 1)
-        for i in range(\(count)):
-            s.sendto(struct.pack('>HHHHHH', i, 0x0100, 1, 0, 0, 0) + q, ('10.77.1.53', 53))
+        def send(ids):
+            for i in ids:
+                s.sendto(struct.pack('>HHHHHH', i, 0x0100, 1, 0, 0, 0) + q, ('10.77.1.53', 53))
+        send(range(\(count)))
+        s.settimeout(2)
+        try:
+            for _ in range(\(count)):
+                s.recv(512)
+        except socket.timeout:
+            pass
+        time.sleep(0.3)
+        send(range(\(count), \(count + tail)))
         t = time.time_ns() // 1000
         os.kill(\(packetlog.pid), signal.SIGTERM)
         print(t)
@@ -445,7 +460,7 @@ final class LiveCaptureTests: XCTestCase {
 
         let oracle = try Self.readUDPDNS(pcap)
         let before = oracle.filter { $0.micros < signalMicros }.count
-        XCTAssertGreaterThanOrEqual(before, count, "all \(count) queries were sent before SIGTERM")
+        XCTAssertGreaterThanOrEqual(before, count + tail, "all \(count + tail) queries were sent before SIGTERM")
         let tcpdumpCaptured = oracleStats.split(separator: "\n").first { $0.hasSuffix(" packets captured") }
             .flatMap { Int($0.split(separator: " ")[0]) }
         XCTAssertEqual(tcpdumpCaptured, oracle.count, oracleStats)
@@ -460,7 +475,6 @@ final class LiveCaptureTests: XCTestCase {
         XCTAssertEqual(UInt64(lines.count), c["lines-written"], summary)
         XCTAssertEqual(UInt64(lines.count), c["packets"], "every packet is one DNS message: \(summary)")
         XCTAssertEqual(c["lines-lost"], 0, summary)
-        XCTAssertEqual(c["packets"], c["kernel-received"], "packets the kernel captured but packetlog never logged: \(summary)")
         XCTAssertGreaterThanOrEqual(lines.count, before,
                                     "\(before) packets were captured before SIGTERM but only \(lines.count) lines were written (\(summary))")
 
