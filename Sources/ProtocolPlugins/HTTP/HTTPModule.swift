@@ -2,8 +2,10 @@ import PacketlogHost
 
 // MARK: - HTTPModule
 
-/// The HTTP/1.x module: one line per request and per response found in a TCP
-/// segment on a service port (spec "HTTP/1.x", per-segment rule).
+/// The HTTP/1.x module: one line per request and per response on a service
+/// port (spec "HTTP/1.x"): found in each TCP segment (per-segment rule,
+/// `--no-tcp-reassembly`) or one after another through each direction's
+/// reassembled byte stream (`decodeStream`, the default).
 ///
 /// Options (config section `http`): `ports`, default `80,8080`.
 public struct HTTPModule: PacketlogModule {
@@ -19,6 +21,8 @@ public struct HTTPModule: PacketlogModule {
     /// Service ports (default 80 and 8080).
     public let ports: ServicePorts
     public private(set) var statistics = HTTPStatistics()
+    /// Stream rule only: the unanswered HEAD requests of each connection.
+    var pendingRequests = HTTPPendingRequests()
 
     public init(options: ModuleOptions) throws {
         ports = try ServicePorts(option: options.values["ports"], key: "ports", default: [80, 8080])
@@ -53,7 +57,7 @@ public struct HTTPModule: PacketlogModule {
                 statistics.cutStartLine &+= 1
                 return
             case .message(let head):
-                emit(head, packet: packet, into: &lines)
+                emit(head, from: payload, packet: packet, into: &lines)
                 guard head.headerBlock.isComplete else {
                     statistics.incompleteHeaderBlock &+= 1
                     return
@@ -64,15 +68,97 @@ public struct HTTPModule: PacketlogModule {
         }
     }
 
-    /// One line for one message.
-    mutating func emit(_ head: HTTPMessageHead, packet: PacketContext, into lines: inout LineEmitter) {
+    /// One line for one message whose offsets point into `bytes` (the
+    /// segment, or the stream); time and endpoints come from `packet`.
+    mutating func emit(_ head: HTTPMessageHead, from bytes: UnsafeRawBufferPointer, packet: PacketContext, into lines: inout LineEmitter) {
         let kind = packet.kind(isResponse: head.startLine.isResponse)
         lines.beginLine()
         lines.appendTimeAndEndpoints(packet, withDate: true)
         lines.appendKind(kind)
-        HTTPLineFormatter.appendBody(head, from: packet.payload, to: &lines.buffer)
+        HTTPLineFormatter.appendBody(head, from: bytes, to: &lines.buffer)
         lines.commitLine()
         statistics.countLine(kind)
+    }
+
+    // MARK: Per stream
+
+    /// Reassembly rule: the same rules on each direction's byte stream.
+    public static var readsTCPStreams: Bool { true }
+
+    /// Logs each message whose header block is complete, one after another
+    /// from the start of `stream` (always a point consumed up to before: a
+    /// message start or chunked framing), and returns how far it got:
+    /// - a message whose start line or header block has not completed waits
+    ///   for more bytes (up to `HTTPStreamLimits.maxWait`; past it a partial
+    ///   line is logged and counted and the rest of the stream skipped);
+    /// - a Content-Length body, or a chunk's data, that runs past the bytes
+    ///   at hand is skipped by returning an offset past them;
+    /// - a close-delimited body, or a place where a message must begin that
+    ///   holds none (counted), ends the reading of the direction.
+    public mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
+        let count = stream.count
+        var offset = 0
+        while offset < count {
+            switch HTTPMessageScanner.scan(stream, at: offset) {
+            case .noMessage:
+                // Not a start line: the rest of a chunked body a previous call consumed up to, or no HTTP.
+                switch HTTPStreamFraming.walkChunks(stream, from: offset, leading: .optional) {
+                case .complete(let end): offset = end
+                case .needMore(let consume): return consume
+                case .malformed:
+                    statistics.noMessageStart &+= 1
+                    return HTTPStreamLimits.skipRest
+                }
+            case .cutStartLine:
+                guard count &- offset > HTTPStreamLimits.maxWait else { return offset }
+                statistics.cutStartLine &+= 1
+                return HTTPStreamLimits.skipRest
+            case .message(let head):
+                guard head.headerBlock.isComplete else {
+                    guard count &- offset > HTTPStreamLimits.maxWait else { return offset }
+                    // Past the cap: the fields found so far, as the per-segment rule logs a cut block.
+                    emit(head, from: stream, packet: packet, into: &lines)
+                    statistics.incompleteHeaderBlock &+= 1
+                    _ = answersHEAD(head, in: stream, packet: packet)
+                    return HTTPStreamLimits.skipRest
+                }
+                emit(head, from: stream, packet: packet, into: &lines)
+                let headResponse = answersHEAD(head, in: stream, packet: packet)
+                switch HTTPStreamFraming.body(of: head, in: stream, answersHEAD: headResponse) {
+                case .endsAt(let end):
+                    if end > count { return end }
+                    offset = end
+                case .chunked(let start):
+                    switch HTTPStreamFraming.walkChunks(stream, from: start, leading: .none) {
+                    case .complete(let end): offset = end
+                    case .needMore(let consume): return consume
+                    case .malformed:
+                        statistics.noMessageStart &+= 1
+                        return HTTPStreamLimits.skipRest
+                    }
+                case .toClose:
+                    return HTTPStreamLimits.skipRest
+                }
+            }
+        }
+        return offset
+    }
+
+    /// Keeps the connection's HEAD requests in step with its responses;
+    /// returns whether `head` is a final response to a HEAD request.
+    mutating func answersHEAD(_ head: HTTPMessageHead, in stream: UnsafeRawBufferPointer, packet: PacketContext) -> Bool {
+        switch head.startLine {
+        case .request(let method, _, _):
+            let isHEAD = method.count == 4 && stream[method.lowerBound] == UInt8(ascii: "H")
+                && stream[method.lowerBound &+ 1] == UInt8(ascii: "E")
+                && stream[method.lowerBound &+ 2] == UInt8(ascii: "A")
+                && stream[method.lowerBound &+ 3] == UInt8(ascii: "D")
+            pendingRequests.requestSeen(TCPFlowKey(packet), isHEAD: isHEAD)
+            return false
+        case .status(_, let code, _):
+            if code.isInformational { return false }
+            return pendingRequests.finalResponseSeen(TCPFlowKey(packet).reversed)
+        }
     }
 
     public var counters: [(name: String, value: UInt64)] { statistics.counters }

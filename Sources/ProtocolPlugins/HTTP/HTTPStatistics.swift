@@ -3,7 +3,13 @@ import PacketlogHost
 // MARK: - HTTPStatistics
 
 /// What the HTTP module logged and what it saw but did not log, named as in
-/// `captures/expected/http-proxy/stats.txt`.
+/// `captures/expected/http-proxy/stats.txt`. With TCP reassembly (stream
+/// rule) the same counters mean: `noMessageStart` a place in a stream where
+/// a message (or chunked framing) must continue that holds none — the rest
+/// of the direction is skipped; `cutStartLine` and `incompleteHeaderBlock` a
+/// start line or header block still unfinished after
+/// `HTTPStreamLimits.maxWait` bytes; `bytesAfterMessage` and `tcpNoPayload`
+/// stay 0 (the host offers only streams that grew).
 public struct HTTPStatistics: Sendable {
     /// Lines by kind.
     public var clientQueries: UInt64 = 0
