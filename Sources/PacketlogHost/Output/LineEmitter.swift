@@ -20,6 +20,8 @@ public struct LineEmitter {
     public var clock: LocalClock
     /// Index of the module now decoding (host-owned: set before each call).
     public var module = 0
+    /// Index of the packet now decoded within its batch (host-owned).
+    public var packetIndex = 0
 
     public init(capacity: Int = 256 * 1024) {
         buffer = LineBuffer(capacity: capacity)
@@ -61,7 +63,7 @@ public struct LineEmitter {
     @inlinable
     public mutating func commitLine() {
         buffer.append(UInt8(ascii: "\n"))
-        records.append(LineRecord(start: lineStart, end: buffer.count, kindOffset: kindOffset, kind: kind, module: module))
+        records.append(LineRecord(start: lineStart, end: buffer.count, kindOffset: kindOffset, kind: kind, module: module, packet: packetIndex))
         lineStart = buffer.count
         kindOffset = -1
     }
@@ -106,8 +108,8 @@ public struct LineEmitter {
 /// One committed line inside `LineEmitter.buffer`: `[start, end)` includes the
 /// final newline; `kindOffset` is where `CQ ` starts, or -1.
 public struct LineRecord: Sendable {
-    @inlinable init(start: Int, end: Int, kindOffset: Int, kind: MessageKind, module: Int) {
-        self.start = start; self.end = end; self.kindOffset = kindOffset; self.kind = kind; self.module = module
+    @inlinable init(start: Int, end: Int, kindOffset: Int, kind: MessageKind, module: Int, packet: Int) {
+        self.start = start; self.end = end; self.kindOffset = kindOffset; self.kind = kind; self.module = module; self.packet = packet
     }
     public var start: Int
     public var end: Int
@@ -115,4 +117,6 @@ public struct LineRecord: Sendable {
     public var kind: MessageKind
     /// Index of the module that wrote the line.
     public var module: Int
+    /// Index of the packet within its batch (parallel engine).
+    public var packet: Int
 }

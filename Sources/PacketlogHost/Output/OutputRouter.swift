@@ -24,20 +24,24 @@ public struct OutputRouter {
     /// capture time falls in `period`.
     @inlinable
     public mutating func route(_ emitter: LineEmitter, period: LogPeriod) {
-        for record in emitter.records {
-            let module = toStandardOutput ? 0 : record.module
-            let kind: MessageKind? = !toStandardOutput && modules[module].split ? record.kind : nil
-            let chunk = chunkFor(module: module, kind: kind, period: period)
-            if kind != nil, record.kindOffset >= 0 {
-                chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.kindOffset))
-                chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.kindOffset + 3, to: record.end))
-            } else {
-                chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.end))
-            }
-            chunk.lines &+= 1
-            if chunk.buffer.count >= flushThreshold {
-                submit(slot: chunk.destination!.slot)
-            }
+        for record in emitter.records { route(record, of: emitter, period: period) }
+    }
+
+    /// Routes one line of `emitter`.
+    @inlinable
+    public mutating func route(_ record: LineRecord, of emitter: LineEmitter, period: LogPeriod) {
+        let module = toStandardOutput ? 0 : record.module
+        let kind: MessageKind? = !toStandardOutput && modules[module].split ? record.kind : nil
+        let chunk = chunkFor(module: module, kind: kind, period: period)
+        if kind != nil, record.kindOffset >= 0 {
+            chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.kindOffset))
+            chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.kindOffset + 3, to: record.end))
+        } else {
+            chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.end))
+        }
+        chunk.lines &+= 1
+        if chunk.buffer.count >= flushThreshold {
+            submit(slot: chunk.destination!.slot)
         }
     }
 

@@ -17,6 +17,9 @@ public struct CaptureSettings: Sendable {
     /// (`--no-tcp-reassembly` turns it off: the per-segment rule).
     public var tcpReassembly: Bool
     public var reassemblyLimits: TCPReassemblyLimits
+    /// Threads decoding modules: 1 runs everything on the capture thread;
+    /// more runs the parallel pipeline (reader, workers, merger).
+    public var workers: Int = 1
     /// IP fragments are reassembled (else counted and not parsed).
     public var ipDefragmentation: Bool
     public var defragmentationLimits: IPDefragmentationLimits
@@ -140,24 +143,8 @@ public final class CaptureEngine<Modules: ModuleDispatch>: CapturePacketHandler 
         for (module, values) in modules.counters {
             for (name, value) in values { parts.append(named ? "\(module).\(name) \(value)" : "\(name) \(value)") }
         }
-        let d = decoder.statistics
         parts.append("other-ports \(otherPorts)")
-        parts.append("not-ip \(d.notIP)")
-        parts.append("not-udp-tcp \(d.notUDPOrTCP)")
-        parts.append("ip-fragments \(d.fragments)")
-        if let f = decoder.defragmenter?.statistics {
-            parts.append("ip-reassembled \(f.reassembled)")
-            parts.append("ip-fragments-dropped \(f.timedOut + f.evicted + f.invalid)")
-        }
-        parts.append("truncated \(d.truncated)")
-        parts.append("malformed-ip \(d.malformedIP + d.malformedTransport)")
-        if let kernel = pcap.statistics() {
-            parts.append("kernel-received \(kernel.received)")
-            parts.append("kernel-dropped \(kernel.dropped)")
-            parts.append("interface-dropped \(kernel.interfaceDropped)")
-        }
-        parts.append("lines-written \(writer.linesWritten.load(ordering: .relaxed))")
-        parts.append("lines-lost \(writer.linesLost.load(ordering: .relaxed))")
+        parts.append(contentsOf: hostCounters(decoder: decoder, pcap: pcap, writer: writer))
         return parts.joined(separator: ", ")
     }
 }

@@ -1,0 +1,75 @@
+// MARK: - PacketBatch
+
+/// Packets copied out of libpcap's buffer (which is only valid during one
+/// read) and decoded once by the reader, for the workers to decode their
+/// share in parallel. Batches are pooled: allocated once, reused forever.
+final class PacketBatch: @unchecked Sendable {
+    struct Entry {
+        var packet: PacketContext
+        /// The worker that owns the packet's flow.
+        var shard: Int
+    }
+
+    let storage: UnsafeMutableRawPointer
+    let capacity: Int
+    var used = 0
+    var entries: [Entry] = []
+    let maxEntries: Int
+    /// Packets the reader saw for this batch (decoded or not).
+    var packets = 0
+    /// Live: flush buffered lines and close ended periods after this batch.
+    var tick = false
+    /// SIGHUP: reopen the files after this batch.
+    var reopen = false
+    /// The last batch: workers finish their streams, the merger stops.
+    var isEnd = false
+
+    init(capacity: Int, maxEntries: Int) {
+        self.capacity = capacity
+        self.maxEntries = maxEntries
+        storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        entries.reserveCapacity(maxEntries)
+    }
+
+    deinit { storage.deallocate() }
+
+    func reset() {
+        used = 0
+        entries.removeAll(keepingCapacity: true)
+        packets = 0
+        tick = false
+        reopen = false
+        isEnd = false
+    }
+
+    var isFull: Bool { entries.count >= maxEntries }
+
+    /// Copies `bytes` into the batch; `nil` when it does not fit.
+    func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard bytes.count <= capacity - used else { return nil }
+        let destination = storage + used
+        if let base = bytes.baseAddress, bytes.count > 0 { destination.copyMemory(from: base, byteCount: bytes.count) }
+        used += (bytes.count + 7) & ~7
+        return UnsafeRawBufferPointer(start: destination, count: bytes.count)
+    }
+
+    /// Whether `bytes` lies inside this batch's storage.
+    func holds(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        return base >= UnsafeRawPointer(storage) && base + bytes.count <= UnsafeRawPointer(storage + capacity)
+    }
+}
+
+// MARK: - Flow shard
+
+extension PacketContext {
+    /// The same number for both directions of a flow, so one worker sees
+    /// every packet of a TCP connection (its reassembly state) in order.
+    @inlinable
+    var flowHash: UInt64 {
+        var h = (source.high ^ destination.high) &* 0x9E37_79B9_7F4A_7C15
+        h ^= (source.low ^ destination.low) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= UInt64(sourcePort ^ destinationPort) &* 0x1656_67B1_9E37_79F9
+        return h ^ (h >> 29)
+    }
+}

@@ -1,0 +1,367 @@
+import CPcap
+import Foundation
+import Synchronization
+
+// MARK: - ParallelCaptureEngine
+
+/// The capture pipeline across cores:
+///
+/// - the **reader** (the calling thread) reads packets, copies them into a
+///   pooled batch, decodes link/IP/transport once and assigns each packet to
+///   a worker by its flow (both directions of a flow go to one worker);
+/// - each **worker** runs its own instance of the modules (own TCP
+///   reassembly) over its packets of every batch, into its own line buffer;
+/// - the **merger** takes the workers' lines of a batch, merges them back
+///   into packet order and routes them to the writer, which writes.
+///
+/// Queues between stages are bounded: a slow stage makes the reader wait
+/// (on a live interface the kernel ring absorbs bursts, and its drops are
+/// counted from `pcap_stats`), so nothing is dropped silently.
+public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacketHandler {
+    let pcap: PcapHandle
+    let writer: LogWriter
+    let settings: CaptureSettings
+    var decoder: PacketDecoder
+    let workers: [ParallelWorker<Modules>]
+    let merger: ParallelMerger<Modules>
+    let freeBatches: BlockingQueue<PacketBatch>
+    var batch: PacketBatch
+    public private(set) var packets: UInt64 = 0
+    let report: @Sendable (String) -> Void
+
+    /// `makeModules` is called once per worker.
+    public init(workerCount: Int, makeModules: () throws -> Modules, files: [ModuleFiles], pcap: PcapHandle, writer: LogWriter,
+                settings: CaptureSettings, toStandardOutput: Bool, report: @escaping @Sendable (String) -> Void) rethrows {
+        self.pcap = pcap
+        self.writer = writer
+        self.settings = settings
+        self.report = report
+        decoder = PacketDecoder(linkType: pcap.linkType,
+                                defragmenter: settings.ipDefragmentation ? IPDefragmenter(limits: settings.defragmentationLimits) : nil)
+        let batchCount = 8
+        freeBatches = BlockingQueue(capacity: batchCount)
+        for _ in 0..<batchCount { freeBatches.push(PacketBatch(capacity: 4 << 20, maxEntries: 4096)) }
+        batch = freeBatches.pop()
+        var workers: [ParallelWorker<Modules>] = []
+        for index in 0..<max(1, workerCount) {
+            workers.append(ParallelWorker(index: index, modules: try makeModules(), queueDepth: batchCount))
+        }
+        self.workers = workers
+        merger = ParallelMerger(workers: workers, freeBatches: freeBatches,
+                                router: OutputRouter(writer: writer, modules: files, toStandardOutput: toStandardOutput),
+                                writer: writer)
+    }
+
+    /// Runs the capture to its end, then drains the pipeline.
+    public func run() -> CaptureEnding {
+        for worker in workers { worker.start() }
+        merger.start()
+        let ending = CaptureLoop(pcap: pcap, handler: self).run()
+        dispatch()
+        batch.isEnd = true
+        dispatch(final: true)
+        merger.waitUntilDone()
+        return ending
+    }
+
+    // MARK: Reader side
+
+    func handle(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> CaptureEnding? {
+        packets &+= 1
+        let h = header.pointee
+        let time = packetTime(h, nanosecond: nanosecond)
+        let source = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
+        var frame = batch.copy(source)
+        if frame == nil || batch.isFull {
+            dispatch()
+            frame = batch.copy(source)
+        }
+        batch.packets += 1
+        if let frame, var packet = decoder.decode(frame, wireLength: Int(h.len), time: time) {
+            if !batch.holds(packet.payload) {
+                // A reassembled datagram lives in the defragmenter: keep a copy.
+                var copy = batch.copy(packet.payload)
+                if copy == nil {
+                    dispatch()
+                    copy = batch.copy(packet.payload)
+                }
+                guard let copy else { return limits() }
+                packet.payload = copy
+            }
+            packet.sourceIsLocal = settings.localAddresses.contains(packet.source)
+            packet.destinationIsLocal = settings.localAddresses.contains(packet.destination)
+            let shard = workers.count == 1 ? 0 : Int(packet.flowHash % UInt64(workers.count))
+            batch.entries.append(PacketBatch.Entry(packet: packet, shard: shard))
+        }
+        return limits()
+    }
+
+    @inline(__always)
+    func limits() -> CaptureEnding? {
+        if let every = settings.logEvery, packets % every == 0 { report(merger.latestSummary(packets: packets, decoder: decoder.statistics)) }
+        if let limit = settings.packetLimit, packets >= limit { return .packetLimit }
+        return nil
+    }
+
+    /// Hands the current batch to every worker and starts a new one.
+    func dispatch(final: Bool = false) {
+        let full = batch
+        merger.expect(full)
+        for worker in workers { worker.input.push(full) }
+        if !final { batch = freeBatches.pop() }
+    }
+
+    func idleTick() {
+        batch.tick = true
+        dispatch()
+    }
+
+    func reopenFiles() {
+        batch.reopen = true
+        dispatch()
+    }
+
+    // MARK: Statistics
+
+    /// Call after `run()`: every stage has stopped.
+    public func summary() -> String {
+        merger.summary(packets: packets, decoder: decoder, pcap: pcap)
+    }
+}
+
+// MARK: - ParallelWorker
+
+/// One worker thread: its own modules over its share of each batch.
+final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
+    let index: Int
+    var modules: Modules
+    let input: BlockingQueue<PacketBatch>
+    let output: BlockingQueue<WorkerOutput>
+    let freeOutputs: BlockingQueue<WorkerOutput>
+    var otherPorts: UInt64 = 0
+    private var thread: Thread?
+
+    init(index: Int, modules: Modules, queueDepth: Int) {
+        self.index = index
+        self.modules = modules
+        input = BlockingQueue(capacity: queueDepth)
+        output = BlockingQueue(capacity: queueDepth)
+        freeOutputs = BlockingQueue(capacity: queueDepth)
+        for _ in 0..<queueDepth { freeOutputs.push(WorkerOutput()) }
+    }
+
+    func start() {
+        let t = Thread { [self] in self.run() }
+        t.name = "packetlog-worker-\(index)"
+        thread = t
+        t.start()
+    }
+
+    private func run() {
+        while true {
+            let batch = input.pop()
+            let out = freeOutputs.pop()
+            out.emitter.reset()
+            out.batch = batch
+            if batch.isEnd {
+                modules.finish()
+            } else {
+                for i in batch.entries.indices where batch.entries[i].shard == index {
+                    out.emitter.packetIndex = i
+                    if !modules.dispatch(batch.entries[i].packet, into: &out.emitter) { otherPorts &+= 1 }
+                }
+            }
+            out.counters = modules.counters
+            out.otherPorts = otherPorts
+            output.push(out)
+            if batch.isEnd { return }
+        }
+    }
+}
+
+/// A worker's lines for one batch, and its counters after it.
+final class WorkerOutput: @unchecked Sendable {
+    var emitter = LineEmitter()
+    var batch: PacketBatch?
+    var counters: [(module: String, values: [(name: String, value: UInt64)])] = []
+    var otherPorts: UInt64 = 0
+    deinit { emitter.deallocate() }
+}
+
+// MARK: - ParallelMerger
+
+/// Puts the workers' lines of each batch back into packet order and routes
+/// them to the writer.
+final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
+    let workers: [ParallelWorker<Modules>]
+    let freeBatches: BlockingQueue<PacketBatch>
+    var router: OutputRouter
+    let writer: LogWriter
+    private let expected: BlockingQueue<PacketBatch>
+    private var clock = LocalClock()
+    private var wallClock = LocalClock()
+    private var thread: Thread?
+    private let done = NSCondition()
+    private var finished = false
+    /// The newest counters per worker (read by the summary).
+    private let lock = NSLock()
+    private var latestCounters: [[(module: String, values: [(name: String, value: UInt64)])]]
+    private var latestOtherPorts: [UInt64]
+
+    init(workers: [ParallelWorker<Modules>], freeBatches: BlockingQueue<PacketBatch>, router: OutputRouter, writer: LogWriter) {
+        self.workers = workers
+        self.freeBatches = freeBatches
+        self.router = router
+        self.writer = writer
+        expected = BlockingQueue(capacity: 64)
+        latestCounters = Array(repeating: [], count: workers.count)
+        latestOtherPorts = Array(repeating: 0, count: workers.count)
+    }
+
+    func start() {
+        let t = Thread { [self] in self.run() }
+        t.name = "packetlog-merger"
+        thread = t
+        t.start()
+    }
+
+    /// The reader announces each batch in order (for the tick/end flags).
+    func expect(_ batch: PacketBatch) { expected.push(batch) }
+
+    func waitUntilDone() {
+        done.lock()
+        while !finished { done.wait() }
+        done.unlock()
+    }
+
+    private func run() {
+        var outputs: [WorkerOutput] = []
+        outputs.reserveCapacity(workers.count)
+        var cursors = Array(repeating: 0, count: workers.count)
+        while true {
+            let batch = expected.pop()
+            outputs.removeAll(keepingCapacity: true)
+            for worker in workers { outputs.append(worker.output.pop()) }
+            // k-way merge by packet index; each worker's lines are already in order.
+            for i in cursors.indices { cursors[i] = 0 }
+            while true {
+                var best = -1
+                var bestPacket = Int.max
+                for w in outputs.indices {
+                    let records = outputs[w].emitter.records
+                    if cursors[w] < records.count, records[cursors[w]].packet < bestPacket {
+                        best = w
+                        bestPacket = records[cursors[w]].packet
+                    }
+                }
+                if best < 0 { break }
+                let record = outputs[best].emitter.records[cursors[best]]
+                cursors[best] += 1
+                clock.update(batch.entries[record.packet].packet.time.seconds)
+                router.route(record, of: outputs[best].emitter, period: clock.period)
+            }
+            lock.lock()
+            for w in outputs.indices {
+                latestCounters[w] = outputs[w].counters
+                latestOtherPorts[w] = outputs[w].otherPorts
+            }
+            lock.unlock()
+            if batch.tick {
+                router.flushAll()
+                wallClock.update(Int64(time(nil)))
+                writer.rollover(to: wallClock.period)
+            }
+            if batch.reopen {
+                router.flushAll()
+                writer.reopen()
+            }
+            let isEnd = batch.isEnd
+            for (w, out) in outputs.enumerated() {
+                out.batch = nil
+                workers[w].freeOutputs.push(out)
+            }
+            if isEnd { break }
+            batch.reset()
+            freeBatches.push(batch)
+        }
+        router.flushAll()
+        done.lock()
+        finished = true
+        done.broadcast()
+        done.unlock()
+    }
+
+    // MARK: Statistics
+
+    /// Counters summed over the workers, by module and name.
+    func summedCounters() -> [(module: String, values: [(name: String, value: UInt64)])] {
+        lock.lock()
+        defer { lock.unlock() }
+        var total: [(module: String, values: [(name: String, value: UInt64)])]?
+        for counters in latestCounters where !counters.isEmpty {
+            guard var sum = total else { total = counters; continue }
+            for m in counters.indices where m < sum.count {
+                for v in counters[m].values.indices where v < sum[m].values.count {
+                    sum[m].values[v].value &+= counters[m].values[v].value
+                }
+            }
+            total = sum
+        }
+        return total ?? []
+    }
+
+    func latestSummary(packets: UInt64, decoder: DecoderStatistics) -> String {
+        var parts = ["packets \(packets)"]
+        appendModuleCounters(to: &parts)
+        lock.lock()
+        let other = latestOtherPorts.reduce(0, &+)
+        lock.unlock()
+        parts.append("other-ports \(other)")
+        parts.append("not-ip \(decoder.notIP)")
+        parts.append("not-udp-tcp \(decoder.notUDPOrTCP)")
+        parts.append("lines-written \(writer.linesWritten.load(ordering: .relaxed))")
+        return parts.joined(separator: ", ")
+    }
+
+    private func appendModuleCounters(to parts: inout [String]) {
+        let counters = summedCounters()
+        let named = counters.count > 1
+        for (module, values) in counters {
+            for (name, value) in values { parts.append(named ? "\(module).\(name) \(value)" : "\(name) \(value)") }
+        }
+    }
+
+    func summary(packets: UInt64, decoder: PacketDecoder, pcap: PcapHandle) -> String {
+        var parts = ["packets \(packets)"]
+        appendModuleCounters(to: &parts)
+        lock.lock()
+        let other = latestOtherPorts.reduce(0, &+)
+        lock.unlock()
+        parts.append("other-ports \(other)")
+        parts.append(contentsOf: hostCounters(decoder: decoder, pcap: pcap, writer: writer))
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// The host's own counters, as summary parts (shared by both engines).
+func hostCounters(decoder: PacketDecoder, pcap: PcapHandle, writer: LogWriter) -> [String] {
+    var parts: [String] = []
+    let d = decoder.statistics
+    parts.append("not-ip \(d.notIP)")
+    parts.append("not-udp-tcp \(d.notUDPOrTCP)")
+    parts.append("ip-fragments \(d.fragments)")
+    if let f = decoder.defragmenter?.statistics {
+        parts.append("ip-reassembled \(f.reassembled)")
+        parts.append("ip-fragments-dropped \(f.timedOut + f.evicted + f.invalid)")
+    }
+    parts.append("truncated \(d.truncated)")
+    parts.append("malformed-ip \(d.malformedIP + d.malformedTransport)")
+    if let kernel = pcap.statistics() {
+        parts.append("kernel-received \(kernel.received)")
+        parts.append("kernel-dropped \(kernel.dropped)")
+        parts.append("interface-dropped \(kernel.interfaceDropped)")
+    }
+    parts.append("lines-written \(writer.linesWritten.load(ordering: .relaxed))")
+    parts.append("lines-lost \(writer.linesLost.load(ordering: .relaxed))")
+    return parts
+}
