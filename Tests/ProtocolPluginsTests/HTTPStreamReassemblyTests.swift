@@ -298,6 +298,32 @@ final class HTTPStreamLimitTests: HTTPStreamTestCase {
         XCTAssertEqual(http.reassembler.statistics.discardedBytes, 0)
     }
 
+    func testHeaderBlockSentAByteAPacketIsScannedOnlyOnceUpToTheCap() {
+        // 66 K one-byte segments: a full re-parse per byte would be ~2·10⁹ byte
+        // reads (minutes in debug); the waiting record makes each call scan only new bytes.
+        XCTAssertEqual(http.request("GET /drip HTTP/1.1\r\nHost: h\r\n", at: 1), [])
+        let line = Array("X-Filler: 0123456789012345678901234567890123456789\r\n".utf8)
+        var lines: [String] = []
+        let started = Date()
+        for n in 0..<(66 * 1024) { lines += http.request([line[n % line.count]], at: 2) }
+        XCTAssertEqual(lines, [H.cq(2) + "GET /drip HTTP/1.1 h -"])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "quadratic re-scanning is back")
+        XCTAssertTrue(http.module.waiting.entries.isEmpty, "the record goes when the wait ends")
+    }
+
+    func testWaitRecordIsNotTrustedWhenAGapFillBringsHeldBytes() {
+        // The filling packet does not end the stream, so its sequence does not
+        // match the record: a full parse must still find the empty line in the held bytes.
+        let parts = ["GET /gap HTTP/1.1\r\nHost: h\r\n", "User-Agent: u\r\n", "\r\n"].map { Array($0.utf8) }
+        let start = H.clientISN &+ 1
+        XCTAssertEqual(http.segment(parts[0], toServer: true, seq: start, at: 1), [])
+        XCTAssertEqual(http.module.waiting.entries.count, 1)
+        XCTAssertEqual(http.segment(parts[2], toServer: true, seq: start &+ UInt32(parts[0].count + parts[1].count), at: 2), [])
+        XCTAssertEqual(http.segment(parts[1], toServer: true, seq: start &+ UInt32(parts[0].count), at: 3),
+                       [H.cq(3) + "GET /gap HTTP/1.1 h u"])
+        XCTAssertTrue(http.module.waiting.entries.isEmpty)
+    }
+
     func testStartLineThatNeverEndsIsCountedAtTheCap() {
         // A 100 KiB target with no LF: no line (no start line), counted, skipped.
         XCTAssertEqual(http.request("GET /", at: 1), [])

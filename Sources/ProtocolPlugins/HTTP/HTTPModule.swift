@@ -23,6 +23,8 @@ public struct HTTPModule: PacketlogModule {
     public private(set) var statistics = HTTPStatistics()
     /// Stream rule only: the unanswered HEAD requests of each connection.
     var pendingRequests = HTTPPendingRequests()
+    /// Stream rule only: how far unfinished elements were already scanned.
+    var waiting = HTTPWaitingMessages()
 
     public init(options: ModuleOptions) throws {
         ports = try ServicePorts(option: options.values["ports"], key: "ports", default: [80, 8080])
@@ -97,6 +99,16 @@ public struct HTTPModule: PacketlogModule {
     ///   holds none (counted), ends the reading of the direction.
     public mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
         let count = stream.count
+        let key = TCPFlowKey(packet)
+        let sequence = HTTPWaitingMessages.streamSequence(packet, streamCount: count)
+        if !waiting.entries.isEmpty, waiting.stillWaiting(key, sequence: sequence, stream: stream) { return 0 }
+        /// Consumes up to `offset`, where an element needing `need` waits.
+        func wait(at offset: Int, for need: HTTPWaitingMessages.Need?) -> Int {
+            if let need, offset < count {
+                waiting.record(key, sequence: sequence &+ UInt32(truncatingIfNeeded: offset), scanned: count &- offset, need: need)
+            }
+            return offset
+        }
         var offset = 0
         while offset < count {
             switch HTTPMessageScanner.scan(stream, at: offset) {
@@ -104,18 +116,18 @@ public struct HTTPModule: PacketlogModule {
                 // Not a start line: the rest of a chunked body a previous call consumed up to, or no HTTP.
                 switch HTTPStreamFraming.walkChunks(stream, from: offset, leading: .optional) {
                 case .complete(let end): offset = end
-                case .needMore(let consume): return consume
+                case .needMore(let consume, let need): return wait(at: consume, for: need)
                 case .malformed:
                     statistics.noMessageStart &+= 1
                     return HTTPStreamLimits.skipRest
                 }
             case .cutStartLine:
-                guard count &- offset > HTTPStreamLimits.maxWait else { return offset }
+                guard count &- offset > HTTPStreamLimits.maxWait else { return wait(at: offset, for: .lineFeed) }
                 statistics.cutStartLine &+= 1
                 return HTTPStreamLimits.skipRest
             case .message(let head):
                 guard head.headerBlock.isComplete else {
-                    guard count &- offset > HTTPStreamLimits.maxWait else { return offset }
+                    guard count &- offset > HTTPStreamLimits.maxWait else { return wait(at: offset, for: .emptyLine) }
                     // Past the cap: the fields found so far, as the per-segment rule logs a cut block.
                     emit(head, from: stream, packet: packet, into: &lines)
                     statistics.incompleteHeaderBlock &+= 1
@@ -131,7 +143,7 @@ public struct HTTPModule: PacketlogModule {
                 case .chunked(let start):
                     switch HTTPStreamFraming.walkChunks(stream, from: start, leading: .none) {
                     case .complete(let end): offset = end
-                    case .needMore(let consume): return consume
+                    case .needMore(let consume, let need): return wait(at: consume, for: need)
                     case .malformed:
                         statistics.noMessageStart &+= 1
                         return HTTPStreamLimits.skipRest

@@ -46,8 +46,9 @@ enum HTTPStreamFraming {
         /// The last chunk and its trailer are complete: the next message begins here.
         case complete(end: Int)
         /// Consume up to here (past the bytes at hand when inside a chunk's
-        /// data) and read on from there when more bytes arrive.
-        case needMore(consume: Int)
+        /// data) and read on from there when more bytes arrive; `waitingFor`
+        /// says what completes the element there, when one is unfinished.
+        case needMore(consume: Int, waitingFor: HTTPWaitingMessages.Need?)
         /// Not chunked framing (or a framing line over the cap).
         case malformed
     }
@@ -73,10 +74,10 @@ enum HTTPStreamFraming {
         while true {
             var position = boundary
             if lineEndRequired || lineEndOptional {
-                guard position < count else { return .needMore(consume: boundary) }
+                guard position < count else { return .needMore(consume: boundary, waitingFor: nil) }
                 if bytes[position] == HTTPByte.cr {
                     position &+= 1
-                    guard position < count else { return .needMore(consume: boundary) }
+                    guard position < count else { return .needMore(consume: boundary, waitingFor: nil) }
                     guard bytes[position] == HTTPByte.lf else { return .malformed }
                     position &+= 1
                 } else if bytes[position] == HTTPByte.lf {
@@ -89,7 +90,7 @@ enum HTTPStreamFraming {
             // The chunk-size line.
             guard let lf = bytes.indexOfLineFeed(from: position) else {
                 return isChunkSizePrefix(bytes, from: position) && count &- boundary <= HTTPStreamLimits.maxWait
-                    ? .needMore(consume: boundary) : .malformed
+                    ? .needMore(consume: boundary, waitingFor: .lineFeed) : .malformed
             }
             let textEnd = bytes.lineTextEnd(lineStart: position, lineFeed: lf)
             guard let size = HTTPBodyFraming.chunkSize(bytes, position..<textEnd) else { return .malformed }
@@ -97,10 +98,10 @@ enum HTTPStreamFraming {
             if size == 0 {
                 // The trailer: the whole last chunk is consumed at once, when its empty line arrives.
                 if let end = HTTPBodyFraming.endOfTrailer(bytes, from: position) { return .complete(end: end) }
-                return count &- boundary <= HTTPStreamLimits.maxWait ? .needMore(consume: boundary) : .malformed
+                return count &- boundary <= HTTPStreamLimits.maxWait ? .needMore(consume: boundary, waitingFor: .emptyLine) : .malformed
             }
             let dataEnd = position &+ size   // size ≤ UInt32.max: no overflow
-            if dataEnd >= count { return .needMore(consume: dataEnd) }
+            if dataEnd >= count { return .needMore(consume: dataEnd, waitingFor: nil) }
             boundary = dataEnd
             lineEndRequired = true
         }
