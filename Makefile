@@ -63,3 +63,13 @@ install: release
 	    if [ -f "$$f" ]; then install -D -m 0644 "$$f" "$(DESTDIR)$(SYSCONFDIR)/plugins.conf"; echo "installed $$f"; break; fi; done
 	@for f in packaging/*.service; do \
 	    if [ -f "$$f" ]; then install -D -m 0644 "$$f" "$(DESTDIR)$(UNITDIR)/$$(basename "$$f")"; echo "installed $$f"; fi; done
+
+# Performance (docs/performance.md): throughput on a 2M-packet capture against
+# tcpdump and a libpcap read loop; the allocation guard (0 allocations per
+# packet in the steady state, Benchmarks/ — a separate package).
+.PHONY: bench bench-alloc
+bench:
+	scripts/bench.sh
+
+bench-alloc:
+	cd Benchmarks && $(SWIFT) package benchmark thresholds check --target DNSAllocations
