@@ -23,6 +23,7 @@ public enum ConfigSchema {
         KeySpec("local_addresses", .addressList, .list(["auto"])),
         KeySpec("user", .user, .none, unset: "stay root"),
         KeySpec("stats_interval", .int(0...86_400), .int(0)),
+        KeySpec("workers", .int(1...16), .int(1)),
         KeySpec("tcp_reassembly", .bool, .bool(true)),
         KeySpec("ip_defragmentation", .bool, .bool(true)),
         KeySpec("tcp_max_flows", .int(1...Int(Int32.max)), .int(TCPReassemblyLimits().maxFlows)),

@@ -97,6 +97,10 @@ struct PacketlogCommand: ParsableCommand {
     @Option(name: .customLong("stats-interval"), help: ArgumentHelp("Print the counters to standard error every this many seconds (live).", valueName: "seconds"))
     var statsInterval: Int?
 
+    @Option(name: .customLong("workers"),
+            help: ArgumentHelp("Threads decoding packets: 1 does everything on the capture thread; 2 or more run a pipeline (reader, per-flow workers, merger). Default: 1.", valueName: "N"))
+    var workers: Int?
+
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the capture set-up and the final summary in detail.")
     var verbose = false
 
@@ -111,6 +115,7 @@ struct PacketlogCommand: ParsableCommand {
         if let logEvery, logEvery == 0 { throw ValidationError("--log-every must be at least 1") }
         if let fileMode, mode_t(fileMode, radix: 8) == nil { throw ValidationError("--file-mode must be octal, like 0600") }
         if let statsInterval, statsInterval < 1 { throw ValidationError("--stats-interval must be at least 1 (seconds)") }
+        if let workers, !(1...16).contains(workers) { throw ValidationError("--workers must be between 1 and 16") }
     }
 
     var knownNames: String { registeredModules.map { $0.descriptor.name }.joined(separator: ", ") }
@@ -161,6 +166,7 @@ struct PacketlogCommand: ParsableCommand {
         if !localAddresses.isEmpty { cli.host.append(.init("local_addresses", .list(localAddresses), option: "--local-address")) }
         if let user { cli.host.append(.init("user", .string(user), option: "-Z/--user")) }
         if let statsInterval { cli.host.append(.init("stats_interval", .int(statsInterval), option: "--stats-interval")) }
+        if let workers { cli.host.append(.init("workers", .int(workers), option: "--workers")) }
         if noTCPReassembly { cli.host.append(.init("tcp_reassembly", .bool(false), option: "--no-tcp-reassembly")) }
         if noIPDefragmentation { cli.host.append(.init("ip_defragmentation", .bool(false), option: "--no-ip-defragmentation")) }
         if logSplit { cli.allModules.append(.init("split", .bool(true), option: "--log-split")) }
@@ -262,6 +268,9 @@ struct PacketlogCommand: ParsableCommand {
     /// Opens everything that can fail before any line is written, drops
     /// root if asked, then runs the capture with the modules' concrete types.
     func runCapture(_ config: Configuration, _ plan: RunPlan, log: Logger) throws {
+        // Before anything is opened or printed: a SIGTERM that arrives during
+        // start-up must still end in a clean stop with a summary.
+        Signals.install()
         let host = config.host
         let tcpReassembly = host.bool("tcp_reassembly") ?? true
         let modules = try ModuleDispatchBuilder.build(plan.types, options: plan.options, tcpReassembly: tcpReassembly,
@@ -272,6 +281,7 @@ struct PacketlogCommand: ParsableCommand {
                                        ipDefragmentation: host.bool("ip_defragmentation") ?? true,
                                        defragmentationLimits: config.defragmentationLimits,
                                        statsIntervalSeconds: interval > 0 ? interval : nil)
+        settings.workers = host.int("workers") ?? 1
         let addresses = host.list("local_addresses") ?? ["auto"]
         for value in addresses where value != "auto" { try settings.localAddresses.add(value) }
 
@@ -316,20 +326,21 @@ struct PacketlogCommand: ParsableCommand {
             try Privileges.drop(to: user, directories: directories)
             if verbose { log.info("running as \(user)") }
         }
-        try run(modules, files: files, pcap: pcap, target: target, settings: settings, log: log)
+        try run(modules, files: files, pcap: pcap, target: target, settings: settings, log: log) {
+            try ModuleDispatchBuilder.build(plan.types, options: plan.options, tcpReassembly: tcpReassembly, limits: config.reassemblyLimits)
+        }
     }
 
     /// The capture with a concrete dispatch type (the existential is opened here, once).
     func run<Modules: ModuleDispatch>(_ modules: Modules, files: [OutputRouter.ModuleFiles], pcap: PcapHandle,
-                                      target: LogWriter.Target, settings: CaptureSettings, log: Logger) throws {
-        Signals.install()
+                                      target: LogWriter.Target, settings: CaptureSettings, log: Logger,
+                                      makeModules: () throws -> any ModuleDispatch) throws {
         let writer = LogWriter(target: target)
         writer.start()
-        let engine = CaptureEngine(modules: modules, files: files, pcap: pcap, writer: writer, settings: settings,
-                                   toStandardOutput: toStandardOutput, report: { log.info("\($0)") })
-        let ending = engine.run()
-        writer.finish()
-        log.info("\(engine.summary())")
+        let (ending, summary) = try CaptureRunner.run(modules: modules, makeModules: makeModules, files: files, pcap: pcap,
+                                                      writer: writer, settings: settings, toStandardOutput: toStandardOutput,
+                                                      report: { log.info("\($0)") })
+        log.info("\(summary)")
         if case .error(let message) = ending {
             log.error("\(message)")
             throw ExitCode.failure

@@ -28,6 +28,8 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
     var batch: PacketBatch
     public private(set) var packets: UInt64 = 0
     let report: @Sendable (String) -> Void
+    /// When the counters were last printed for `statsIntervalSeconds` (monotonic ms).
+    var lastStats = monotonicMilliseconds()
 
     /// `makeModules` is called once per worker.
     public init(workerCount: Int, makeModules: () throws -> Modules, files: [ModuleFiles], pcap: PcapHandle, writer: LogWriter,
@@ -114,6 +116,13 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
     func idleTick() {
         batch.tick = true
         dispatch()
+        if let interval = settings.statsIntervalSeconds, interval > 0 {
+            let now = monotonicMilliseconds()
+            if now - lastStats >= Int64(interval) * 1000 {
+                lastStats = now
+                report(merger.latestSummary(packets: packets, decoder: decoder.statistics))
+            }
+        }
     }
 
     func reopenFiles() {
