@@ -49,9 +49,8 @@ check:
 	    if [ "$$size" -gt 102400 ]; then echo "lab-dns.pcap is $$size bytes (limit 100 KiB)"; exit 1; fi
 
 test: setup
-	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
-	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 	$(MAKE) --no-print-directory check
+	SWIFT="$(SWIFT)" SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" scripts/test.sh
 
 run: setup release
 	mkdir -p logs
