@@ -42,7 +42,7 @@ public enum ConfigSchema {
             KeySpec("filter", .optionalString, .none, unset: "from the module's ports"),
             KeySpec("directory", .string, .string(defaultDirectory)),
             KeySpec("split", .bool, .bool(false)),
-            KeySpec("rotation", .choice(["hourly", "daily"]), .string(descriptor.rotation.rawValue)),
+            KeySpec("rotation", .choice(["hourly", "daily", "minutely"]), .string(descriptor.rotation.rawValue)),
             KeySpec("file_mode", .fileMode, .string("0600")),
             KeySpec("compress", .bool, .bool(false)),
             KeySpec("retention_days", .int(0...36_500), .int(0)),

@@ -15,7 +15,7 @@ final class OutputTests: XCTestCase {
         b.removeAll()
         clock.appendTime(PacketTime(seconds: 1_795_757_967, nanoseconds: 5_000_000), to: &b)
         XCTAssertEqual(String(decoding: b.bytes, as: UTF8.self), "05:39:27.005")
-        XCTAssertEqual(clock.period, LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
+        XCTAssertEqual(clock.period, LogPeriod(year: 2026, month: 11, day: 27, hour: 5, minute: 39))
     }
 
     func testLocalTimeZoneIsHonoured() {
@@ -172,5 +172,19 @@ final class FileMaintenanceTests: XCTestCase {
         write(files, hours: [5, 6])
         XCTAssertNotEqual(access(old, F_OK), 0, "a file older than the limit is deleted")
         XCTAssertEqual(access(dir + "/dns-20261127-05.log", F_OK), 0)
+    }
+}
+
+/// Periods: a file holds exactly its period, whatever the rotation.
+final class RotationPeriodTests: XCTestCase {
+    func testMinutesInsideAnHourShareTheHourlyFile() {
+        // Regression: a new minute must not close (and compress) the hour's file.
+        let a = LogPeriod(year: 2026, month: 11, day: 27, hour: 5, minute: 1)
+        let b = LogPeriod(year: 2026, month: 11, day: 27, hour: 5, minute: 59)
+        XCTAssertEqual(a.key(.hourly), b.key(.hourly))
+        XCTAssertNotEqual(a.key(.minutely), b.key(.minutely))
+        XCTAssertEqual(a.truncated(to: .hourly), b.truncated(to: .hourly))
+        XCTAssertEqual(LogDestination(module: 0, stem: "dns", kind: nil, rotation: .minutely, period: a).fileName, "dns-20261127-0501.log")
+        XCTAssertEqual(LogDestination(module: 0, stem: "dns", kind: .clientQuery, rotation: .daily, period: a).fileName, "dns-CQ-20261127.log")
     }
 }

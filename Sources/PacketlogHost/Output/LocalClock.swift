@@ -33,7 +33,8 @@ public struct LocalClock {
         if localtime_r(&t, &parts) == nil { parts = tm() }
         cachedSecond = seconds
         let year = Int(parts.tm_year) + 1900
-        period = LogPeriod(year: year, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday), hour: Int(parts.tm_hour))
+        period = LogPeriod(year: year, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday), hour: Int(parts.tm_hour),
+                           minute: Int(parts.tm_min))
         withUnsafeMutableBytes(of: &timeText) { b in
             Self.put2(b, 0, Int(parts.tm_hour)); b[2] = 58
             Self.put2(b, 3, Int(parts.tm_min)); b[5] = 58
@@ -74,19 +75,36 @@ public struct LocalClock {
 /// A local calendar hour; files are named by the period that holds a
 /// packet's capture time.
 public struct LogPeriod: Hashable, Sendable {
-    public var year: Int, month: Int, day: Int, hour: Int
-    public init(year: Int, month: Int, day: Int, hour: Int) {
-        self.year = year; self.month = month; self.day = day; self.hour = hour
+    public var year: Int, month: Int, day: Int, hour: Int, minute: Int
+    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int = 0) {
+        self.year = year; self.month = month; self.day = day; self.hour = hour; self.minute = minute
     }
     /// A comparable key for the rotation, e.g. 2026112705 hourly, 20261127 daily.
     @inlinable
     public func key(_ rotation: RotationPeriod) -> Int {
         let day = (year * 100 + month) * 100 + self.day
-        return rotation == .hourly ? day * 100 + hour : day
+        switch rotation {
+        case .daily: return day
+        case .hourly: return day * 100 + hour
+        case .minutely: return (day * 100 + hour) * 100 + minute
+        }
+    }
+
+    /// The same period for `rotation`: the fields below it are zeroed, so
+    /// two times in one file compare equal.
+    @inlinable
+    public func truncated(to rotation: RotationPeriod) -> LogPeriod {
+        switch rotation {
+        case .daily: return LogPeriod(year: year, month: month, day: day, hour: 0)
+        case .hourly: return LogPeriod(year: year, month: month, day: day, hour: hour)
+        case .minutely: return self
+        }
     }
 }
 
 /// How often a module's files roll.
 public enum RotationPeriod: String, Sendable {
     case hourly, daily
+    /// One file per minute: for tests and for shipping logs with little delay.
+    case minutely
 }

@@ -19,6 +19,7 @@ public struct LogDestination: Hashable, Sendable {
         if let kind { name += kind.name + "-" }
         name += pad(period.year, 4) + pad(period.month, 2) + pad(period.day, 2)
         if rotation == .hourly { name += "-" + pad(period.hour, 2) }
+        if rotation == .minutely { name += "-" + pad(period.hour, 2) + pad(period.minute, 2) }
         return name + ".log"
     }
 

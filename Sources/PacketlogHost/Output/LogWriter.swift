@@ -150,7 +150,7 @@ public final class LogWriter: @unchecked Sendable {
             let slot = destination.slot
             var previous: LogDestination?
             if let (current, fd) = open[slot] {
-                if current.period == destination.period { return fd }
+                if current.period.key(current.rotation) == destination.period.key(destination.rotation) { return fd }
                 close(fd)
                 open[slot] = nil
                 previous = current

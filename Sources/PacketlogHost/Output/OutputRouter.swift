@@ -48,14 +48,14 @@ public struct OutputRouter {
     @usableFromInline
     mutating func chunkFor(module: Int, kind: MessageKind?, period: LogPeriod) -> OutputChunk {
         let slot = module * 5 + (kind.map { Int($0.rawValue) + 1 } ?? 0)
+        let files = modules[module]
         if let chunk = chunks[slot] {
-            if chunk.destination!.period == period { return chunk }
+            if chunk.destination!.period.key(files.rotation) == period.key(files.rotation) { return chunk }
             submit(slot: slot)
         }
         let chunk = writer.freeChunks.pop()
-        let files = modules[module]
         chunk.destination = LogDestination(module: module, directory: files.directory, stem: files.stem, kind: kind,
-                                           rotation: files.rotation, period: period)
+                                           rotation: files.rotation, period: period.truncated(to: files.rotation))
         chunks[slot] = chunk
         return chunk
     }
