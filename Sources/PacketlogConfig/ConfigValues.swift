@@ -199,7 +199,8 @@ extension KeySpec {
             default: return fail("true or false")
             }
         case .choice(let words):
-            let expected = words.map(quote).joined(separator: " or ")
+            let quoted = words.map(quote)
+            let expected = quoted.count > 2 ? quoted.dropLast().joined(separator: ", ") + " or " + quoted.last! : quoted.joined(separator: " or ")
             guard case .string(let s) = raw.typed(asText: true), words.contains(s) else { return fail(expected) }
             return .success(.string(s))
         case .fileMode:

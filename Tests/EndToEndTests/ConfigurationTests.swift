@@ -168,7 +168,7 @@ final class ConfigurationTests: XCTestCase {
 
     func testBadValue() throws {
         let filler = (1...11).map { "# line \($0)" }.joined(separator: "\n")
-        try assertConfigError(filler + "\n[dns]\nrotation = \"weekly\"\n", "13: [dns] rotation: expected \"hourly\" or \"daily\", got \"weekly\"")
+        try assertConfigError(filler + "\n[dns]\nrotation = \"weekly\"\n", "13: [dns] rotation: expected \"hourly\", \"daily\" or \"minutely\", got \"weekly\"")
         // A module's own key, checked by the module, placed by the host.
         try assertConfigError("[dns]\nenabled = true\nports = [53, 70000]\n", "3: [dns] ports: '70000' is not a port number (1-65535)")
     }

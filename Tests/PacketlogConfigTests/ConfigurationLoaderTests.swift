@@ -109,7 +109,7 @@ final class ConfigurationLoaderTests: XCTestCase {
 
     func testBadValue() {
         let text = (1...11).map { _ in "# filler" }.joined(separator: "\n") + "\n[dns]\nrotation = \"weekly\"\n"
-        assertError(text, "plugins.conf:13: [dns] rotation: expected \"hourly\" or \"daily\", got \"weekly\"")
+        assertError(text, "plugins.conf:13: [dns] rotation: expected \"hourly\", \"daily\" or \"minutely\", got \"weekly\"")
         assertError("[host]\nsnaplen = 10\n", "plugins.conf:2: [host] snaplen: expected an integer from 64 to 2147483647, got 10")
         assertError("[host]\nlocal_addresses = [\"auto\", \"10.0.0.0/33\"]\n",
                     "plugins.conf:2: [host] local_addresses: expected \"auto\" or an address or CIDR prefix, got \"10.0.0.0/33\"")
@@ -148,7 +148,7 @@ final class ConfigurationLoaderTests: XCTestCase {
     func testEnvironmentErrors() {
         assertError("[host]\n", "environment variable PACKETLOG_SNAPLEN: expected an integer from 64 to 2147483647, got \"abc\"",
                     env: ["PACKETLOG_SNAPLEN": "abc"])
-        assertError("[host]\n", "environment variable PACKETLOG_HTTP_ROTATION: expected \"hourly\" or \"daily\", got \"weekly\"",
+        assertError("[host]\n", "environment variable PACKETLOG_HTTP_ROTATION: expected \"hourly\", \"daily\" or \"minutely\", got \"weekly\"",
                     env: ["PACKETLOG_HTTP_ROTATION": "weekly"])
     }
 
