@@ -63,6 +63,13 @@ install: release
 	@for f in packaging/*.service; do \
 	    if [ -f "$$f" ]; then install -D -m 0644 "$$f" "$(DESTDIR)$(UNITDIR)/$$(basename "$$f")"; echo "installed $$f"; fi; done
 
+# libFuzzer targets (docs/fuzzing.md): each runs FUZZ_SECONDS; FUZZ_TARGETS picks some (default all).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+fuzz:
+	SWIFT="$(SWIFT)" scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # Performance (docs/performance.md): throughput on a 2M-packet capture against
 # tcpdump and a libpcap read loop; the allocation guard (0 allocations per
 # packet in the steady state, Benchmarks/ — a separate package).

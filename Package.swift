@@ -63,6 +63,45 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings
         ),
+        // libFuzzer targets (scripts/fuzz.sh, docs/fuzzing.md). Built with
+        // `--sanitize fuzzer --sanitize address -Xswiftc -DPACKETLOG_FUZZING`
+        // libFuzzer supplies main; in a plain build each gets a small main
+        // that replays the input files it is given.
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["PacketlogHost"],
+            path: "Sources/Fuzz/FuzzSupport"
+        ),
+        .executableTarget(
+            name: "FuzzHostDecoding",
+            dependencies: ["PacketlogHost", "FuzzSupport"],
+            path: "Sources/Fuzz/FuzzHostDecoding",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzTCPReassembly",
+            dependencies: ["PacketlogHost", "FuzzSupport"],
+            path: "Sources/Fuzz/FuzzTCPReassembly",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzDNS",
+            dependencies: ["PacketlogHost", "ProtocolPlugins", "FuzzSupport"],
+            path: "Sources/Fuzz/FuzzDNS",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzHTTP",
+            dependencies: ["PacketlogHost", "ProtocolPlugins", "FuzzSupport"],
+            path: "Sources/Fuzz/FuzzHTTP",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzTemplate",
+            dependencies: ["PacketlogHost", "ProtocolPlugins", "FuzzSupport"],
+            path: "Sources/Fuzz/FuzzTemplate",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
         .testTarget(
             name: "PacketlogHostTests",
             dependencies: ["PacketlogHost"]
