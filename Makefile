@@ -38,7 +38,7 @@ build:
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
 release:
-	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product packetlog $(SWIFT_BUILD_FLAGS)
 
 # Checks that need nothing outside this repository (no ../shared).
 check:
