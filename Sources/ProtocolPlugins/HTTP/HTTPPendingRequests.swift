@@ -25,6 +25,9 @@ struct HTTPPendingRequests {
     static let capacity = 4096
     private(set) var entries: [TCPFlowKey: Entry] = [:]
 
+    /// Room for every entry up front: the table never grows on the per-packet path.
+    init() { entries.reserveCapacity(Self.capacity) }
+
     /// A request (complete header block or given up on) on the connection
     /// whose client → server direction is `key`.
     mutating func requestSeen(_ key: TCPFlowKey, isHEAD: Bool) {

@@ -34,6 +34,9 @@ struct HTTPWaitingMessages {
     static let capacity = 4096
     private(set) var entries: [TCPFlowKey: Entry] = [:]
 
+    /// Room for every entry up front: the table never grows on the per-packet path.
+    init() { entries.reserveCapacity(Self.capacity) }
+
     /// The sequence number of `stream`'s first byte, assuming the packet's
     /// payload ends the stream (when it does not — it filled a gap before
     /// held bytes — the value just matches no record).
