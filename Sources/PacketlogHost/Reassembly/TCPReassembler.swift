@@ -51,9 +51,16 @@ public final class TCPReassembler {
     var totalBytes = 0
     var lastSweep: Int64 = .min
 
+    /// Directions no longer tracked, kept for reuse (with their buffers
+    /// when small) so steady traffic allocates nothing per connection.
+    var spare: [TCPStreamDirection] = []
+    static let maxSpare = 1024
+
     public init(limits: TCPReassemblyLimits = TCPReassemblyLimits()) {
         self.limits = limits
-        flows.reserveCapacity(1024)
+        flows.reserveCapacity(min(limits.maxFlows, 65_536))
+        creationOrder.reserveCapacity(min(limits.maxFlows, 65_536) * 2)
+        spare.reserveCapacity(Self.maxSpare)
     }
 
     /// Directions currently tracked (ended ones included until they expire).
@@ -133,10 +140,23 @@ public final class TCPReassembler {
     // MARK: Internals
 
     private func start(_ key: TCPFlowKey, next: UInt32, initial: UInt32?, now: Int64) -> TCPStreamDirection {
-        if flows.count >= limits.maxFlows { evictOldest() }
-        let stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, lastSeen: now)
-        flows[key] = stream
-        creationOrder.append(key)
+        let stream: TCPStreamDirection
+        if let old = flows[key] {
+            // A new SYN on a tuple still remembered (ended or just finished): reuse it.
+            old.reuse(nextSequence: next, initialSequence: initial, lastSeen: now)
+            stream = old
+        } else {
+            if flows.count >= limits.maxFlows { evictOldest() }
+            if let recycled = spare.popLast() {
+                recycled.reuse(nextSequence: next, initialSequence: initial, lastSeen: now)
+                stream = recycled
+            } else {
+                stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, lastSeen: now)
+            }
+            flows[key] = stream
+            if creationOrder.count == creationOrder.capacity { compactCreationOrder(force: true) }
+            creationOrder.append(key)
+        }
         statistics.streams += 1
         return stream
     }
@@ -156,9 +176,7 @@ public final class TCPReassembler {
             statistics.unfinishedStreams += 1
         }
         totalBytes -= held
-        stream.buffer = []
-        stream.start = 0
-        stream.pending = []
+        stream.release()
         stream.ended = true
     }
 
@@ -170,6 +188,7 @@ public final class TCPReassembler {
                 if !stream.ended { statistics.evictedByFlowCap += 1 }
                 finish(key, stream)
                 flows[key] = nil
+                recycle(stream)
                 break
             }
         }
@@ -200,15 +219,25 @@ public final class TCPReassembler {
                 if !stream.ended { statistics.endedByIdle += 1 }
                 finish(key, stream)
                 flows[key] = nil
+                recycle(stream)
             }
         }
         if !expired.isEmpty { compactCreationOrder(force: true) }
     }
 
+    private func recycle(_ stream: TCPStreamDirection) {
+        if spare.count < Self.maxSpare { spare.append(stream) }
+    }
+
+    /// Drops used and stale keys from the eviction order, in place (no allocation).
     private func compactCreationOrder(force: Bool = false) {
-        if force || (creationStart > 1024 && creationStart * 2 > creationOrder.count) {
-            creationOrder = creationOrder[creationStart...].filter { flows[$0] != nil }
-            creationStart = 0
+        guard force || (creationStart > 1024 && creationStart * 2 > creationOrder.count) else { return }
+        var write = 0
+        for read in creationStart..<creationOrder.count where flows[creationOrder[read]] != nil {
+            creationOrder[write] = creationOrder[read]
+            write += 1
         }
+        creationOrder.removeLast(creationOrder.count - write)
+        creationStart = 0
     }
 }

@@ -29,6 +29,24 @@ final class TCPStreamDirection {
         self.lastSeen = lastSeen
     }
 
+    /// Starts over for a new stream, keeping small buffers for reuse.
+    func reuse(nextSequence: UInt32, initialSequence: UInt32?, lastSeen: Int64) {
+        release()
+        self.nextSequence = nextSequence
+        self.initialSequence = initialSequence
+        self.lastSeen = lastSeen
+        skip = 0
+        finSequence = nil
+        ended = false
+    }
+
+    /// Forgets the bytes held; keeps the buffer's storage when it is small.
+    func release() {
+        buffer.removeAll(keepingCapacity: buffer.capacity <= 4096)
+        start = 0
+        pending.removeAll(keepingCapacity: true)
+    }
+
     /// Bytes held (contiguous plus out-of-order).
     var heldBytes: Int { buffer.count - start + pending.reduce(0) { $0 + $1.bytes.count } }
 
