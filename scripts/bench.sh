@@ -41,7 +41,12 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 # ---- build
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     say "bench: swift build -c release --product packetlog --scratch-path $SCRATCH"
-    (cd "$ROOT" && swift build -c release --product packetlog --scratch-path "$SCRATCH" 2>&1 | grep -E 'error|warning: unre|Compiling packetlog|Build complete' >&2 || true)
+    if ! (cd "$ROOT" && swift build -c release --product packetlog --scratch-path "$SCRATCH" >"$WORK/packetlog-bench-build.log" 2>&1); then
+        grep -E 'error:' "$WORK/packetlog-bench-build.log" | head -20 >&2
+        say "bench: the release build failed (log: $WORK/packetlog-bench-build.log); SKIP_BUILD=1 uses the binary already there"
+        exit 1
+    fi
+    grep -E 'Build (of product .*)?complete' "$WORK/packetlog-bench-build.log" >&2 || true
 fi
 BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/packetlog
 [[ -x $BIN ]] || { say "bench: no binary at $BIN (build failed?)"; exit 1; }
@@ -155,6 +160,7 @@ LOAD_AFTER=$(load)
 cat <<EOF
 
 packetlog benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)
+binary: $BIN (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$([[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no -- Sources Package.swift 2>/dev/null) ]] && echo ', Sources/ or Package.swift modified'))
 capture: $PCAP ($PCAP_PACKETS packets, $(du -m "$PCAP" | cut -f1) MB); best of $RUNS runs
 load average (1/5/15 min): before $LOAD_BEFORE, after $LOAD_AFTER
 
