@@ -87,7 +87,7 @@ run_packetlog() {
         lines=$(cat "$OUT"/logs/* | wc -l)
         say "bench: $label run $i: $(printf '%.3f' "$wall") s, $lines lines, peak RSS $rss KiB, load $(load)"
         if [[ -z $BEST ]] || (($(echo "$wall < $BEST" | bc -l))); then BEST=$wall; fi
-        ((rss > RSS)) && RSS=$rss
+        if ((rss > RSS)); then RSS=$rss; fi
         LINES=$lines
     done
     SUMMARY=$(grep '^packetlog: packets' "$OUT/stderr" | tail -1)
@@ -109,7 +109,7 @@ best_of() {
         rss=$(tail -1 "$OUT/time")
         say "bench: $label run $i: $(printf '%.3f' "$wall") s, peak RSS $rss KiB, load $(load)"
         if [[ -z $BEST ]] || (($(echo "$wall < $BEST" | bc -l))); then BEST=$wall; fi
-        ((rss > RSS)) && RSS=$rss
+        if ((rss > RSS)); then RSS=$rss; fi
     done
 }
 
