@@ -178,3 +178,29 @@ final class TCPReassemblerTests: XCTestCase {
         XCTAssertEqual(r.statistics.discardedBytes, 2)
     }
 }
+
+extension TCPReassemblerTests {
+    /// A million half-open flows (a SYN flood) against a cap of 10,000: the
+    /// table never holds more than the cap, every eviction is counted, and a
+    /// real stream that starts after the flood still works.
+    func testAMillionHalfOpenFlowsStayUnderTheCap() {
+        var limits = TCPReassemblyLimits()
+        limits.maxFlows = 10_000
+        let r = TCPReassembler(limits: limits), m = Messages()
+        let none = [UInt8]()
+        none.withUnsafeBytes { raw in
+            for i in 0..<1_000_000 {
+                let p = PacketContext(time: PacketTime(seconds: 0, nanoseconds: 0), source: IPAddress(ipv4: 0x0B00_0000 &+ UInt32(i)),
+                                      destination: server, sourcePort: UInt16(truncatingIfNeeded: i), destinationPort: 53,
+                                      transport: .tcp, tcpFlags: [.syn], tcpSequence: UInt32(truncatingIfNeeded: i), payload: raw)
+                r.process(p) { _ in 0 }
+                if i % 100_000 == 0 { XCTAssertLessThanOrEqual(r.flowCount, 10_000) }
+            }
+        }
+        XCTAssertLessThanOrEqual(r.flowCount, 10_000)
+        XCTAssertEqual(r.statistics.evictedByFlowCap, 1_000_000 - 10_000)
+        feed(r, m, seq: 0, [], flags: [.syn])
+        feed(r, m, seq: 1, framed("after the flood"))
+        XCTAssertEqual(m.seen.map(\.text), ["after the flood"])
+    }
+}
