@@ -58,8 +58,10 @@ public final class TCPReassembler {
 
     public init(limits: TCPReassemblyLimits = TCPReassemblyLimits()) {
         self.limits = limits
-        flows.reserveCapacity(min(limits.maxFlows, 65_536))
-        creationOrder.reserveCapacity(min(limits.maxFlows, 65_536) * 2)
+        // Room for the usual number of directions; the table grows (once) for
+        // more. Not the cap: the idle sweep walks every bucket.
+        flows.reserveCapacity(min(limits.maxFlows, 4096))
+        creationOrder.reserveCapacity(min(limits.maxFlows, 4096) * 2)
         spare.reserveCapacity(Self.maxSpare)
     }
 
@@ -72,7 +74,9 @@ public final class TCPReassembler {
     /// arrives).
     public func process(_ packet: PacketContext, consume: (UnsafeRawBufferPointer) -> Int) {
         let now = packet.time.seconds
-        if now > lastSweep &+ 1 { expireIdle(now: now) }
+        // Idle directions are looked for every eighth of the timeout (at
+        // least every second) of capture time, not on every packet.
+        if now > lastSweep &+ max(1, limits.idleTimeoutSeconds / 8) { expireIdle(now: now) }
         let key = TCPFlowKey(packet)
         let flags = packet.tcpFlags
 
