@@ -20,6 +20,8 @@ public struct CaptureSettings: Sendable {
     /// Threads decoding modules: 1 runs everything on the capture thread;
     /// more runs the parallel pipeline (reader, workers, merger).
     public var workers: Int = 1
+    /// Packets per batch in the parallel pipeline.
+    public var batchPackets: Int = 4096
     /// IP fragments are reassembled (else counted and not parsed).
     public var ipDefragmentation: Bool
     public var defragmentationLimits: IPDefragmentationLimits

@@ -42,7 +42,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
                                 defragmenter: settings.ipDefragmentation ? IPDefragmenter(limits: settings.defragmentationLimits) : nil)
         let batchCount = 8
         freeBatches = BlockingQueue(capacity: batchCount)
-        for _ in 0..<batchCount { freeBatches.push(PacketBatch(capacity: 4 << 20, maxEntries: 4096)) }
+        for _ in 0..<batchCount { freeBatches.push(PacketBatch(capacity: 4 << 20, maxEntries: max(1, settings.batchPackets))) }
         batch = freeBatches.pop()
         var workers: [ParallelWorker<Modules>] = []
         for index in 0..<max(1, workerCount) {
@@ -172,7 +172,10 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
             let out = freeOutputs.pop()
             out.emitter.reset()
             out.batch = batch
-            if batch.isEnd {
+            // Read once: after `output.push` the merger may recycle the batch
+            // and the reader may mark it as the next end batch.
+            let isEnd = batch.isEnd
+            if isEnd {
                 modules.finish()
             } else {
                 for i in batch.entries.indices where batch.entries[i].shard == index {
@@ -183,7 +186,7 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
             out.counters = modules.counters
             out.otherPorts = otherPorts
             output.push(out)
-            if batch.isEnd { return }
+            if isEnd { return }
         }
     }
 }
