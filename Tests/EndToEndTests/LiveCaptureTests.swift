@@ -443,20 +443,8 @@ final class LiveCaptureTests: XCTestCase {
         print(t)
         """
         let sent = try lab.inNamespace(lab.client, ["python3", "-c", sender], timeout: 60)
-        XCTAssertEqual(sent.status, 0, sent.stderr)
-        guard let signalMicros = Int64(sent.text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            return XCTFail("the sender printed no time: \(sent.text) \(sent.stderr)")
-        }
-        XCTAssertTrue(packetlog.waitForExit(timeout: 10), "packetlog did not exit after SIGTERM")
-        XCTAssertTrue(packetlog.exitedNormally, "packetlog died of a signal")
-        XCTAssertEqual(packetlog.status, 0, packetlog.stderrText)
-        usleep(1_500_000)   // the answers are over; tcpdump has them all
-        tcpdump.kill(SIGINT)
-        XCTAssertTrue(tcpdump.waitForExit(timeout: 10))
+        guard let signalMicros = E2E.finishBurst(sent: sent, packetlog: packetlog, tcpdump: tcpdump) else { return }
         let oracleStats = tcpdump.stderrText
-        guard oracleStats.contains("\n0 packets dropped by kernel") else {
-            return XCTFail("tcpdump dropped packets, so there is no oracle:\n\(oracleStats)")
-        }
 
         let oracle = try Self.readUDPDNS(pcap)
         let before = oracle.filter { $0.micros < signalMicros }.count
@@ -563,5 +551,32 @@ final class LiveCaptureTests: XCTestCase {
             packets.append(OraclePacket(micros: micros, id: u16be(dns), response: response, clientPort: response ? dport : sport))
         }
         return packets
+    }
+}
+
+extension E2E {
+    /// The end of a burst test: the sender (run in the client namespace)
+    /// SIGTERMed packetlog and printed the signal time in µs. Checks that
+    /// packetlog exited cleanly, stops the tcpdump oracle and checks it
+    /// dropped nothing; returns the signal time, or nil after a failure.
+    static func finishBurst(sent: Output, packetlog: Background, tcpdump: Background,
+                            file: StaticString = #filePath, line: UInt = #line) -> Int64? {
+        XCTAssertEqual(sent.status, 0, sent.stderr, file: file, line: line)
+        guard let signalMicros = Int64(sent.text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            XCTFail("the sender printed no time: \(sent.text) \(sent.stderr)", file: file, line: line)
+            return nil
+        }
+        XCTAssertTrue(packetlog.waitForExit(timeout: 10), "packetlog did not exit after SIGTERM", file: file, line: line)
+        XCTAssertTrue(packetlog.exitedNormally, "packetlog died of a signal", file: file, line: line)
+        XCTAssertEqual(packetlog.status, 0, packetlog.stderrText, file: file, line: line)
+        usleep(1_500_000)   // the answers are over; tcpdump has them all
+        tcpdump.kill(SIGINT)
+        XCTAssertTrue(tcpdump.waitForExit(timeout: 10), file: file, line: line)
+        let oracleStats = tcpdump.stderrText
+        guard oracleStats.contains("\n0 packets dropped by kernel") else {
+            XCTFail("tcpdump dropped packets, so there is no oracle:\n\(oracleStats)", file: file, line: line)
+            return nil
+        }
+        return signalMicros
     }
 }

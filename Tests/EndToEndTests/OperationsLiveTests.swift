@@ -558,20 +558,7 @@ final class OperationsLiveTests: XCTestCase {
         print(t)
         """
         let sent = try lab.inNamespace(lab.client, ["python3", "-c", sender], timeout: 60)
-        XCTAssertEqual(sent.status, 0, sent.stderr)
-        guard let signalMicros = Int64(sent.text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            return XCTFail("the sender printed no time: \(sent.text) \(sent.stderr)")
-        }
-        XCTAssertTrue(packetlog.waitForExit(timeout: 10), "packetlog did not exit after SIGTERM")
-        XCTAssertTrue(packetlog.exitedNormally, "packetlog died of a signal")
-        XCTAssertEqual(packetlog.status, 0, packetlog.stderrText)
-        usleep(1_500_000)   // the answers are over; tcpdump has them all
-        tcpdump.kill(SIGINT)
-        XCTAssertTrue(tcpdump.waitForExit(timeout: 10))
-        let oracleStats = tcpdump.stderrText
-        guard oracleStats.contains("\n0 packets dropped by kernel") else {
-            return XCTFail("tcpdump dropped packets, so there is no oracle:\n\(oracleStats)")
-        }
+        guard let signalMicros = E2E.finishBurst(sent: sent, packetlog: packetlog, tcpdump: tcpdump) else { return }
         let oracle = try LiveCaptureTests.readUDPDNS(pcap)
         let before = oracle.filter { $0.micros < signalMicros }
         XCTAssertGreaterThanOrEqual(before.filter { !$0.response }.count, count, "all \(count) queries were sent before SIGTERM")
