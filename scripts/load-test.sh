@@ -4,6 +4,7 @@
 #
 #   scripts/load-test.sh                 # rates 10000 50000 100000 200000 + top speed, 10 s each
 #   RATES="20000 80000" SECONDS_PER_RATE=5 scripts/load-test.sh
+#   RATES=100000 SECONDS_PER_RATE=600 TOP_SPEED=0 RSS_SAMPLE_SECONDS=60 scripts/load-test.sh
 #
 # Needs root, iproute2, gcc and libpcap-dev, and a release build
 # (scripts/bench.sh builds one; the binary is looked up in
@@ -24,6 +25,16 @@
 # /proc/PID/stat over the sending time plus 0.2 s, in % of one core; and per
 # packet over the whole run) and RSS at start and at the end (VmRSS; VmHWM =
 # peak). Everything is removed on exit.
+#
+# RSS_SAMPLE_SECONDS=N (default 0: off) also samples packetlog's memory while
+# the sender runs: at the start of sending, every N s after and once when the
+# sender is done, a line
+#   rss: rate R t=<s> VmRSS=<KiB> VmHWM=<KiB> packets=<n>
+# from /proc/PID/status, where packets is the capture veth's rx_packets
+# counter (frames that reached plb-c so far); the samples are printed as they
+# are taken and again after the table. A rate above 2,000,000 / SECONDS (the
+# frames in the benchmark capture) makes the sender go round the file again,
+# so a long run at a steady rate is e.g. the third example above.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,6 +43,7 @@ SECS=${SECONDS_PER_RATE:-10}
 TOP=${TOP_SPEED:-1}          # also run at top speed (tcpreplay --topspeed)
 TOP_PACKETS=${TOP_PACKETS:-2000000}
 SENDER=${SENDER:-pcap-send}
+RSS_EVERY=${RSS_SAMPLE_SECONDS:-0}
 NS_SEND=plb-send
 NS_CAP=plb-cap
 IF_SEND=plb-s
@@ -58,10 +70,12 @@ fi
 
 TMP=$(mktemp -d /tmp/packetlog-load.XXXXXX)
 PL_PID=
+SAMPLER_PID=
 SEND_BIN=$TMP/pcap-send
 gcc -O2 -Wall -o "$SEND_BIN" "$ROOT/scripts/pcap-send.c" -lpcap
 
 cleanup() {
+    if [[ -n $SAMPLER_PID ]]; then kill -TERM "$SAMPLER_PID" 2>/dev/null || true; fi
     if [[ -n $PL_PID ]] && kill -0 "$PL_PID" 2>/dev/null; then kill -TERM "$PL_PID" 2>/dev/null || true; sleep 0.5; kill -KILL "$PL_PID" 2>/dev/null || true; fi
     ip netns del "$NS_SEND" 2>/dev/null || true
     ip netns del "$NS_CAP" 2>/dev/null || true
@@ -87,6 +101,26 @@ HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+rss_sample() {  # RATE T0: one "rss:" line, to stderr and to $TMP/rss-RATE
+    local t rx
+    t=$(echo "$(date +%s.%N) - $2" | bc -l)
+    rx=$(ip netns exec "$NS_CAP" cat "/sys/class/net/$IF_CAP/statistics/rx_packets" 2>/dev/null || echo '?')
+    printf 'rss: rate %s t=%.0f VmRSS=%s VmHWM=%s packets=%s\n' "$1" "$t" \
+        "$(rss_kib "$PL_PID" VmRSS)" "$(rss_kib "$PL_PID" VmHWM)" "$rx" | tee -a "$TMP/rss-$1" >&2
+}
+start_sampler() {  # RATE T0: rss_sample now and every $RSS_EVERY s, in the background
+    (
+        trap '[[ -n ${sp:-} ]] && kill "$sp" 2>/dev/null; exit 0' TERM
+        rss_sample "$1" "$2"
+        while :; do
+            sleep "$RSS_EVERY" & sp=$!
+            wait "$sp"
+            kill -0 "$PL_PID" 2>/dev/null || exit 0
+            rss_sample "$1" "$2"
+        done
+    ) &
+    SAMPLER_PID=$!
+}
 
 rows=()
 run_rate() {  # RATE (pps, or "top")
@@ -107,10 +141,17 @@ run_rate() {  # RATE (pps, or "top")
     cstart=$(cpu_ticks "$PL_PID"); rss0=$(rss_kib "$PL_PID" VmRSS)
     local load_before; load_before=$(load)
     t0=$(date +%s.%N); c0=$(cpu_ticks "$PL_PID")
+    [[ $RSS_EVERY == 0 ]] || start_sampler "$rate" "$t0"
     timeout $((SECS * 4 + 120)) ip netns exec "$NS_SEND" "${send_cmd[@]}" \
         >"$TMP/replay-$rate" 2>&1 || { say "load-test: sender failed:"; cat "$TMP/replay-$rate" >&2; }
+    if [[ -n $SAMPLER_PID ]]; then
+        kill -TERM "$SAMPLER_PID" 2>/dev/null || true
+        wait "$SAMPLER_PID" 2>/dev/null || true
+        SAMPLER_PID=
+    fi
     sleep 0.2
     c1=$(cpu_ticks "$PL_PID"); t1=$(date +%s.%N)
+    [[ $RSS_EVERY == 0 ]] || rss_sample "$rate" "$t0"   # at the end of sending
     sleep 0.8   # let packetlog drain the ring
     c2=$(cpu_ticks "$PL_PID")
     rss1=$(rss_kib "$PL_PID" VmRSS); hwm=$(rss_kib "$PL_PID" VmHWM)
@@ -154,3 +195,7 @@ load average before: $LOAD_BEFORE, after: $(load)
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |
 EOF
 printf '%s\n' "${rows[@]}"
+if [[ $RSS_EVERY != 0 ]]; then
+    printf '\nRSS samples while sending (every %s s; KiB; packets = frames received on %s so far):\n' "$RSS_EVERY" "$IF_CAP"
+    cat "$TMP"/rss-* 2>/dev/null || true
+fi

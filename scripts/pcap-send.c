@@ -6,8 +6,10 @@
  *   gcc -O2 -o /tmp/pcap-send scripts/pcap-send.c -lpcap
  *   pcap-send IFACE FILE PPS LIMIT     (PPS 0: top speed; LIMIT 0: whole file)
  *
- * The frames are loaded into memory first (LIMIT of them), then sent in
- * batches of up to 64 paced so that packet i leaves at start + i/PPS.
+ * The frames are loaded into memory first (at most LIMIT of them), then sent
+ * in batches of up to 64 paced so that packet i leaves at start + i/PPS. When
+ * LIMIT exceeds the frames in the file, the file is sent again and again
+ * (packet i is frame i mod N) until LIMIT packets have been sent.
  * Prints "sent N packets in S s, R pps, E send errors". */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -55,7 +57,9 @@ int main(int argc, char **argv) {
         n++;
     }
     pcap_close(p);
+    if (n == 0) { fprintf(stderr, "%s: no packets\n", path); return 1; }
     for (size_t i = 0; i < n; i++) iov[i].iov_base = buf + off[i];
+    size_t total = limit > 0 ? (size_t)limit : n;   /* > n: cycle over the file */
 
     int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
     if (fd < 0) { perror("socket(AF_PACKET)"); return 1; }
@@ -77,7 +81,7 @@ int main(int argc, char **argv) {
     size_t sent = 0;
     unsigned long errors = 0;
     double start = now();
-    while (sent < n) {
+    while (sent < total) {
         if (pps > 0) {
             double due = start + sent / pps;
             double t = now();
@@ -87,9 +91,11 @@ int main(int argc, char **argv) {
                 nanosleep(&ts, NULL);
             }
         }
-        size_t k = n - sent < batch ? n - sent : batch;
+        size_t first = sent % n;   /* a batch stops at the end of the file */
+        size_t k = total - sent < batch ? total - sent : batch;
+        if (k > n - first) k = n - first;
         memset(msgs, 0, sizeof msgs);
-        for (size_t i = 0; i < k; i++) { msgs[i].msg_hdr.msg_iov = &iov[sent + i]; msgs[i].msg_hdr.msg_iovlen = 1; }
+        for (size_t i = 0; i < k; i++) { msgs[i].msg_hdr.msg_iov = &iov[first + i]; msgs[i].msg_hdr.msg_iovlen = 1; }
         int r = sendmmsg(fd, msgs, (unsigned)k, 0);
         if (r < 0) {
             if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) { errors++; continue; }
