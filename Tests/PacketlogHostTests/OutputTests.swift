@@ -66,8 +66,8 @@ final class OutputTests: XCTestCase {
             emit(&emitter, .clientResponse, "r1")
             emitter.discardLine()
             emitter.beginLine(); emitter.buffer.append(UInt8(ascii: "x")) ; emitter.discardLine() // never half-logged
-            router.route(emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
-            router.route(emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 6))
+            router.route(&emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
+            router.route(&emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 6))
             router.flushAll()
             writer.finish()
             emitter.deallocate()
@@ -97,7 +97,7 @@ final class OutputTests: XCTestCase {
             var emitter = LineEmitter()
             emitter.reset()
             emit(&emitter, .clientQuery, "round\(round)")
-            router.route(emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
+            router.route(&emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: 5))
             router.flushAll()
             writer.finish()
             emitter.deallocate()
@@ -123,7 +123,7 @@ final class FileMaintenanceTests: XCTestCase {
         for hour in hours {
             emitter.reset()
             emitter.beginLine(); emitter.buffer.append(UInt8(ascii: "x")); emitter.commitLine()
-            router.route(emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: hour))
+            router.route(&emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: hour))
             router.flushAll()
         }
         writer.finish()

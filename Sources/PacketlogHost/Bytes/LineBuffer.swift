@@ -9,11 +9,19 @@ public protocol ByteSink {
     /// the pointer it gets; `body` returns how many it wrote. A sink that
     /// keeps nothing may skip `body`, so it must only write.
     mutating func appendWithReservedCapacity(_ maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int)
+    /// `true` for a sink that keeps nothing: a formatter may then take a
+    /// validate-only path (it must still validate exactly as much).
+    static var discardsBytes: Bool { get }
+}
+
+public extension ByteSink {
+    @inlinable static var discardsBytes: Bool { false }
 }
 
 /// A sink that keeps nothing: formatting code run against it only validates.
 public struct DiscardingSink: ByteSink {
     @inlinable public init() {}
+    @inlinable public static var discardsBytes: Bool { true }
     @inlinable public mutating func append(_ byte: UInt8) {}
     @inlinable public mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {}
     @inlinable public mutating func appendWithReservedCapacity(_ maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {}
@@ -39,8 +47,18 @@ public struct LineBuffer: ByteSink {
         self.count = 0
     }
 
+    /// A placeholder that owns no storage (capacity 0): appending to it
+    /// allocates, `deallocate()` does nothing.
+    @usableFromInline static var empty: LineBuffer { LineBuffer(unallocated: ()) }
+
+    @usableFromInline init(unallocated: Void) {
+        capacity = 0
+        base = UnsafeMutableRawPointer(bitPattern: 16)!
+        count = 0
+    }
+
     /// Frees the storage; the buffer must not be used afterwards.
-    public func deallocate() { base.deallocate() }
+    public func deallocate() { if capacity > 0 { base.deallocate() } }
 
     /// The bytes written so far (valid until the next append).
     @inlinable
@@ -67,11 +85,11 @@ public struct LineBuffer: ByteSink {
 
     @usableFromInline
     mutating func grow(minimum: Int) {
-        var newCapacity = capacity * 2
+        var newCapacity = Swift.max(capacity * 2, 64)
         while newCapacity < minimum { newCapacity *= 2 }
         let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
         newBase.copyMemory(from: base, byteCount: count)
-        base.deallocate()
+        if capacity > 0 { base.deallocate() }
         base = newBase
         capacity = newCapacity
     }
@@ -128,6 +146,7 @@ public extension ByteSink {
     /// Appends an ASCII literal (`"IN"`, `" T"`) to any sink.
     @inlinable
     mutating func appendLiteral(_ literal: StaticString) {
+        if Self.discardsBytes { return }
         append(contentsOf: UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
@@ -142,21 +161,15 @@ public extension ByteSink {
         }
     }
 
-    /// Decimal digits of an unsigned value, written right to left in place.
+    /// Decimal digits of an unsigned value, written right to left in place,
+    /// two at a time.
     @inlinable
     mutating func appendUnsignedDecimal(_ value: UInt64) {
+        if Self.discardsBytes { return }
         if value < 10 { append(UInt8(truncatingIfNeeded: value) &+ 48); return }
-        var digits = 2
-        var limit: UInt64 = 100
-        while digits < 20, value >= limit { digits &+= 1; limit = limit &* 10 }
+        let digits = decimalDigitCount(value)
         appendWithReservedCapacity(digits) { p in
-            var v = value
-            var i = digits
-            while i > 0 {
-                i &-= 1
-                p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-            }
+            writeDecimal(value, digits: digits, to: p)
             return digits
         }
     }
@@ -164,18 +177,17 @@ public extension ByteSink {
     /// Decimal digits left-padded with zeros to `width`.
     @inlinable
     mutating func appendDecimal<T: BinaryInteger>(_ value: T, width: Int) {
-        var digits = 1
-        var limit: UInt64 = 10
         let v = UInt64(value)
-        while digits < 20, v >= limit { digits += 1; limit = limit &* 10 }
-        var pad = width - digits
-        while pad > 0 { append(UInt8(ascii: "0")); pad -= 1 }
-        appendUnsignedDecimal(v)
+        let digits = Swift.max(decimalDigitCount(v), width)
+        appendWithReservedCapacity(digits) { p in
+            writeDecimal(v, digits: digits, to: p)
+            return digits
+        }
     }
-
     /// Two upper-case hex digits.
     @inlinable
     mutating func appendHexUpper(_ byte: UInt8) {
+        if Self.discardsBytes { return }
         append(hexDigitUpper(byte >> 4))
         append(hexDigitUpper(byte & 0x0F))
     }
@@ -183,6 +195,7 @@ public extension ByteSink {
     /// Upper-case hex of every byte, one word.
     @inlinable
     mutating func appendHexUpper(_ bytes: UnsafeRawBufferPointer) {
+        if Self.discardsBytes { return }
         appendWithReservedCapacity(bytes.count * 2) { p in
             var i = 0
             for b in bytes {
@@ -196,6 +209,7 @@ public extension ByteSink {
     /// Lower-case hex digits of `value`, no leading zeros (IPv6 groups).
     @inlinable
     mutating func appendHexLower(_ value: UInt16) {
+        if Self.discardsBytes { return }
         var started = false
         var shift = 12
         while shift >= 0 {
@@ -211,6 +225,7 @@ public extension ByteSink {
     /// `\DDD` for one byte.
     @inlinable
     mutating func appendDecimalEscape(_ byte: UInt8) {
+        if Self.discardsBytes { return }
         append(UInt8(ascii: "\\"))
         append(48 &+ byte / 100)
         append(48 &+ (byte / 10) % 10)
@@ -222,3 +237,32 @@ public extension ByteSink {
 public func hexDigitUpper(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 &+ nibble : 55 &+ nibble }
 @inlinable
 public func hexDigitLower(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 &+ nibble : 87 &+ nibble }
+
+// MARK: - Decimal digits
+
+/// How many decimal digits `value` has (at least 1).
+@inlinable
+public func decimalDigitCount(_ value: UInt64) -> Int {
+    var digits = 1
+    var limit: UInt64 = 10
+    while digits < 20, value >= limit { digits &+= 1; limit = limit &* 10 }
+    return digits
+}
+
+/// Writes the last `digits` decimal digits of `value` at `p` (zero-padded
+/// on the left), two digits per division.
+@inlinable
+public func writeDecimal(_ value: UInt64, digits: Int, to p: UnsafeMutablePointer<UInt8>) {
+    let pairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    let table = pairs.utf8Start
+    var v = value
+    var i = digits
+    while i >= 2 {
+        let r = Int(v % 100)
+        v /= 100
+        i &-= 2
+        p[i] = table[r &* 2]
+        p[i &+ 1] = table[r &* 2 &+ 1]
+    }
+    if i == 1 { p[0] = UInt8(truncatingIfNeeded: v % 10) &+ 48 }
+}

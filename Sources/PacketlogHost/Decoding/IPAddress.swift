@@ -47,6 +47,7 @@ public extension ByteSink {
     /// Dotted quad.
     @inlinable
     mutating func appendIPv4(_ v: UInt32) {
+        if Self.discardsBytes { return }
         appendWithReservedCapacity(15) { p in
             var i = 0
             var shift: UInt32 = 24
@@ -71,54 +72,67 @@ public extension ByteSink {
     /// IPv4-mapped addresses (`::ffff:a.b.c.d`) with a dotted tail.
     @inlinable
     mutating func appendIPv6(high: UInt64, low: UInt64) {
-        let address = IPAddress(ipv6High: high, low: low)
+        if Self.discardsBytes { return }
         if high == 0, low >> 32 == 0xFFFF {
             appendLiteral("::ffff:")
             appendIPv4(UInt32(truncatingIfNeeded: low))
             return
         }
-        var bestStart = -1, bestLength = 0, runStart = -1
-        for i in 0..<8 {
-            if address.group(i) == 0 {
-                if runStart < 0 { runStart = i }
-                let length = i - runStart + 1
-                if length > bestLength { bestLength = length; bestStart = runStart }
-            } else {
-                runStart = -1
-            }
-        }
-        if bestLength < 2 { bestStart = -1 }
-        let skipStart = bestStart, skipLength = bestLength
-        appendWithReservedCapacity(39) { p in
-            var out = 0
-            var i = 0
-            while i < 8 {
-                if i == skipStart {
-                    p[out] = UInt8(ascii: ":"); p[out &+ 1] = UInt8(ascii: ":"); out &+= 2
-                    i &+= skipLength
-                    continue
-                }
-                if i > 0, i != skipStart &+ skipLength || skipStart < 0 { p[out] = UInt8(ascii: ":"); out &+= 1 }
-                let group = address.group(i)
-                var shift: UInt16 = 12
-                var started = false
-                while true {
-                    let nibble = UInt8(truncatingIfNeeded: group >> shift) & 0x0F
-                    if nibble != 0 || started || shift == 0 {
-                        p[out] = hexDigitLower(nibble); out &+= 1
-                        started = true
-                    }
-                    if shift == 0 { break }
-                    shift &-= 4
-                }
-                i &+= 1
-            }
-            return out
-        }
+        appendWithReservedCapacity(39) { p in IPv6Text.write(high: high, low: low, to: p) }
     }
 
     @inlinable
     mutating func appendAddress(_ address: IPAddress) {
+        if Self.discardsBytes { return }
         if address.isIPv6 { appendIPv6(high: address.high, low: address.low) } else { appendIPv4(address.ipv4) }
+    }
+}
+
+// MARK: - IPv6 text
+
+/// The RFC 5952 writer behind `appendIPv6` (not the IPv4-mapped form).
+public enum IPv6Text {
+    /// Writes the text of the address into `p` (room for 39 bytes); returns its length.
+    @inlinable
+    public static func write(high: UInt64, low: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        // The longest run of zero groups (leftmost on a tie), from a bit mask.
+        var zeros: UInt32 = 0
+        for i in 0..<8 {
+            let word = i < 4 ? high : low
+            if UInt16(truncatingIfNeeded: word >> UInt64((3 - (i & 3)) &* 16)) == 0 { zeros |= 1 << UInt32(i) }
+        }
+        var skipStart = -1, skipLength = 0
+        if zeros != 0 {
+            var run = zeros
+            var length = 0
+            // After k steps of `run &= run >> 1`, a bit survives where a run of k+1 zeros starts.
+            while run != 0 { length &+= 1; let next = run & (run >> 1); if next == 0 { break }; run = next }
+            if length >= 2 {
+                skipStart = run.trailingZeroBitCount
+                skipLength = length
+            }
+        }
+        var out = 0
+        var i = 0
+        while i < 8 {
+            if i == skipStart {
+                p[out] = UInt8(ascii: ":"); p[out &+ 1] = UInt8(ascii: ":"); out &+= 2
+                i &+= skipLength
+                continue
+            }
+            if i > 0, i != skipStart &+ skipLength { p[out] = UInt8(ascii: ":"); out &+= 1 }
+            let word = i < 4 ? high : low
+            let group = UInt16(truncatingIfNeeded: word >> UInt64((3 - (i & 3)) &* 16))
+            // Hex digits without leading zeros: 1 to 4 of them.
+            let digits = group == 0 ? 1 : (19 &- group.leadingZeroBitCount) >> 2
+            var k = digits
+            while k > 0 {
+                k &-= 1
+                p[out] = hexDigitLower(UInt8(truncatingIfNeeded: group >> UInt16(k &* 4)) & 0x0F)
+                out &+= 1
+            }
+            i &+= 1
+        }
+        return out
     }
 }

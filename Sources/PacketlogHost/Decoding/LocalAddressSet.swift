@@ -12,6 +12,11 @@ public struct LocalAddressSet: Sendable {
         @usableFromInline var length: Int
     }
     @usableFromInline var prefixes: [Prefix] = []
+    /// Whole addresses (the usual case), checked before any prefix.
+    @usableFromInline var exactIPv4: [UInt32] = []
+    @usableFromInline var exactIPv6: [IPAddress] = []
+    /// Whether any entry is a shorter prefix than a whole address.
+    @usableFromInline var hasShortPrefixes = false
 
     public init() {}
 
@@ -29,16 +34,36 @@ public struct LocalAddressSet: Sendable {
             guard let l = Int(parts[1]), l >= 0, l <= maximum else { throw LocalAddressError(value: text) }
             length = l
         }
-        prefixes.append(Prefix(address: address, length: length))
+        add(Prefix(address: address, length: length))
     }
 
     /// Adds one exact address.
     public mutating func add(_ address: IPAddress) {
-        prefixes.append(Prefix(address: address, length: address.isIPv6 ? 128 : 32))
+        add(Prefix(address: address, length: address.isIPv6 ? 128 : 32))
+    }
+
+    mutating func add(_ prefix: Prefix) {
+        prefixes.append(prefix)
+        if prefix.length == (prefix.address.isIPv6 ? 128 : 32) {
+            if prefix.address.isIPv6 { exactIPv6.append(prefix.address) } else { exactIPv4.append(prefix.address.ipv4) }
+        } else {
+            hasShortPrefixes = true
+        }
     }
 
     @inlinable
     public func contains(_ address: IPAddress) -> Bool {
+        if address.isIPv6 {
+            for a in exactIPv6 where a.high == address.high && a.low == address.low { return true }
+        } else {
+            let v4 = address.ipv4
+            for a in exactIPv4 where a == v4 { return true }
+        }
+        return hasShortPrefixes && containsByPrefix(address)
+    }
+
+    @usableFromInline
+    func containsByPrefix(_ address: IPAddress) -> Bool {
         for p in prefixes where p.address.isIPv6 == address.isIPv6 {
             if p.length == (address.isIPv6 ? 128 : 32) {
                 if p.address.high == address.high && p.address.low == address.low { return true }

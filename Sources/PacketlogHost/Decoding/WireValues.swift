@@ -60,6 +60,7 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable {
     public static let all: [MessageKind] = [.clientQuery, .clientResponse, .serverQuery, .serverResponse]
 
     /// `CQ`, `CR`, `SQ`, `SR`.
+    @inlinable
     public var label: StaticString {
         switch rawValue {
         case 0: return "CQ"

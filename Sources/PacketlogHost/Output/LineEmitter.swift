@@ -12,7 +12,7 @@ public struct LineEmitter {
     public var buffer: LineBuffer
     /// Committed lines of the current packet.
     /// (host-owned: modules use beginLine/commitLine, never this directly)
-    public var records: [LineRecord]
+    public var records: LineRecordList
     @usableFromInline var lineStart = 0
     @usableFromInline var kindOffset = -1
     @usableFromInline var kind = MessageKind.clientQuery
@@ -25,19 +25,18 @@ public struct LineEmitter {
 
     public init(capacity: Int = 256 * 1024) {
         buffer = LineBuffer(capacity: capacity)
-        records = []
-        records.reserveCapacity(1024)
+        records = LineRecordList(capacity: 1024)
         clock = LocalClock()
     }
 
     /// Frees the buffer (host, at shutdown).
-    public func deallocate() { buffer.deallocate() }
+    public func deallocate() { buffer.deallocate(); records.deallocate() }
 
     /// Forgets the lines of the previous packet (host).
     @inlinable
     public mutating func reset() {
         buffer.removeAll()
-        records.removeAll(keepingCapacity: true)
+        records.removeAll()
         lineStart = 0
         kindOffset = -1
     }
@@ -119,4 +118,50 @@ public struct LineRecord: Sendable {
     public var module: Int
     /// Index of the packet within its batch (parallel engine).
     public var packet: Int
+}
+
+// MARK: - LineRecordList
+
+/// The committed lines of one packet: a growable list over a raw allocation
+/// that is emptied per packet without touching the allocator (an `Array`'s
+/// `removeAll(keepingCapacity:)` costs a generic call per packet). Owned like
+/// `LineBuffer`: whoever creates it calls `deallocate()` once.
+public struct LineRecordList: RandomAccessCollection {
+    @usableFromInline var base: UnsafeMutablePointer<LineRecord>
+    @usableFromInline var capacity: Int
+    @usableFromInline var used = 0
+    @inlinable public var endIndex: Int { used }
+
+    public init(capacity: Int) {
+        self.capacity = Swift.max(capacity, 16)
+        base = UnsafeMutablePointer<LineRecord>.allocate(capacity: self.capacity)
+    }
+
+    public func deallocate() { base.deallocate() }
+
+    @inlinable public var startIndex: Int { 0 }
+
+    @inlinable
+    public subscript(position: Int) -> LineRecord {
+        precondition(position >= 0 && position < endIndex, "LineRecordList index out of range")
+        return base[position]
+    }
+
+    @inlinable
+    public mutating func append(_ record: LineRecord) {
+        if _slowPath(used == capacity) { grow() }
+        (base + used).initialize(to: record)
+        used &+= 1
+    }
+
+    @inlinable public mutating func removeAll() { used = 0 }
+
+    @usableFromInline
+    mutating func grow() {
+        let bigger = UnsafeMutablePointer<LineRecord>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: base, count: used)
+        base.deallocate()
+        base = bigger
+        capacity *= 2
+    }
 }

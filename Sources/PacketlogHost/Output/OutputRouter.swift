@@ -9,7 +9,16 @@ public struct OutputRouter {
     public let writer: LogWriter
     public let toStandardOutput: Bool
     @usableFromInline let modules: [ModuleFiles]
+    /// Per slot (module × combined/CQ/CR/SQ/SR): the chunk being filled.
     @usableFromInline var chunks: [OutputChunk?]
+    /// Per slot: the open chunk's buffer, line count and period key, held
+    /// here while the chunk fills so that routing a line touches no object
+    /// (no reference counting per line); given back to the chunk on submit.
+    @usableFromInline var open: [OpenChunk]
+    /// Per module: its rotation and split flag (read per line; kept apart
+    /// from `modules` so the hot path never copies a struct holding strings).
+    @usableFromInline let rotations: [RotationPeriod]
+    @usableFromInline let splits: [Bool]
     @usableFromInline let flushThreshold: Int
 
     public init(writer: LogWriter, modules: [ModuleFiles], toStandardOutput: Bool, flushThreshold: Int = (1 << 20) - 8192) {
@@ -17,58 +26,74 @@ public struct OutputRouter {
         self.modules = modules
         self.toStandardOutput = toStandardOutput
         self.chunks = Array(repeating: nil, count: modules.count * 5)
+        self.open = Array(repeating: OpenChunk(), count: modules.count * 5)
+        self.rotations = modules.map(\.rotation)
+        self.splits = modules.map { !toStandardOutput && $0.split }
         self.flushThreshold = flushThreshold
     }
 
     /// Routes the lines `emitter` holds, produced for a packet whose
-    /// capture time falls in `period`.
+    /// capture time falls in `period`. (`inout` only so that the caller's
+    /// emitter is passed in place, never copied.)
     @inlinable
-    public mutating func route(_ emitter: LineEmitter, period: LogPeriod) {
-        for record in emitter.records { route(record, of: emitter, period: period) }
+    public mutating func route(_ emitter: inout LineEmitter, period: LogPeriod) {
+        for record in emitter.records { route(record, of: &emitter, period: period) }
     }
 
     /// Routes one line of `emitter`.
     @inlinable
-    public mutating func route(_ record: LineRecord, of emitter: LineEmitter, period: LogPeriod) {
+    public mutating func route(_ record: LineRecord, of emitter: inout LineEmitter, period: LogPeriod) {
         let module = toStandardOutput ? 0 : record.module
-        let kind: MessageKind? = !toStandardOutput && modules[module].split ? record.kind : nil
-        let chunk = chunkFor(module: module, kind: kind, period: period)
-        if kind != nil, record.kindOffset >= 0 {
-            chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.kindOffset))
-            chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.kindOffset + 3, to: record.end))
+        let split = splits[module]
+        let slot = module &* 5 &+ (split ? Int(record.kind.rawValue) &+ 1 : 0)
+        let key = period.key(rotations[module])
+        if _slowPath(open[slot].key != key) { openChunk(slot: slot, module: module, kind: split ? record.kind : nil, period: period, key: key) }
+        if split, record.kindOffset >= 0 {
+            open[slot].buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.kindOffset))
+            open[slot].buffer.append(contentsOf: emitter.buffer.bytes(from: record.kindOffset + 3, to: record.end))
         } else {
-            chunk.buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.end))
+            open[slot].buffer.append(contentsOf: emitter.buffer.bytes(from: record.start, to: record.end))
         }
-        chunk.lines &+= 1
-        if chunk.buffer.count >= flushThreshold {
-            submit(slot: chunk.destination!.slot)
-        }
+        open[slot].lines &+= 1
+        if open[slot].buffer.count >= flushThreshold { submit(slot: slot) }
     }
 
+    /// Starts a chunk for `slot` and `period`, handing the slot's previous
+    /// chunk (an earlier period) to the writer.
     @usableFromInline
-    mutating func chunkFor(module: Int, kind: MessageKind?, period: LogPeriod) -> OutputChunk {
-        let slot = module * 5 + (kind.map { Int($0.rawValue) + 1 } ?? 0)
+    mutating func openChunk(slot: Int, module: Int, kind: MessageKind?, period: LogPeriod, key: Int) {
+        submit(slot: slot)
         let files = modules[module]
-        if let chunk = chunks[slot] {
-            if chunk.destination!.period.key(files.rotation) == period.key(files.rotation) { return chunk }
-            submit(slot: slot)
-        }
         let chunk = writer.freeChunks.pop()
         chunk.destination = LogDestination(module: module, directory: files.directory, stem: files.stem, kind: kind,
                                            rotation: files.rotation, period: period.truncated(to: files.rotation))
         chunks[slot] = chunk
-        return chunk
+        open[slot] = OpenChunk(buffer: chunk.buffer, lines: chunk.lines, key: key)
     }
 
     @usableFromInline
     mutating func submit(slot: Int) {
         guard let chunk = chunks[slot] else { return }
+        chunk.buffer = open[slot].buffer
+        chunk.lines = open[slot].lines
         chunks[slot] = nil
+        open[slot] = OpenChunk()
         writer.submit(chunk)
     }
 
     /// Hands every partly filled chunk to the writer (idle flush, shutdown).
     public mutating func flushAll() {
         for slot in chunks.indices where chunks[slot] != nil { submit(slot: slot) }
+    }
+}
+
+/// The router's working copy of one slot's chunk (see `OutputRouter.open`).
+public struct OpenChunk {
+    @usableFromInline var buffer: LineBuffer
+    @usableFromInline var lines: Int
+    /// The period key of the open chunk; `Int.min` when none is open.
+    @usableFromInline var key: Int
+    @usableFromInline init(buffer: LineBuffer = .empty, lines: Int = 0, key: Int = Int.min) {
+        self.buffer = buffer; self.lines = lines; self.key = key
     }
 }

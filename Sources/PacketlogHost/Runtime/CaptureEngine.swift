@@ -124,7 +124,8 @@ public final class CaptureEngine<Modules: ModuleDispatch>: CapturePacketHandler 
             if modules.dispatch(packet, into: &emitter) {
                 if !emitter.records.isEmpty {
                     emitter.clock.update(time.seconds)
-                    router.route(emitter, period: emitter.clock.period)
+                    let period = emitter.clock.period
+                    router.route(&emitter, period: period)
                 }
             } else {
                 otherPorts &+= 1

@@ -270,7 +270,7 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
                 let record = outputs[best].emitter.records[cursors[best]]
                 cursors[best] += 1
                 clock.update(batch.entries[record.packet].packet.time.seconds)
-                router.route(record, of: outputs[best].emitter, period: clock.period)
+                router.route(record, of: &outputs[best].emitter, period: clock.period)
             }
             lock.lock()
             for w in outputs.indices {

@@ -6,6 +6,7 @@ extension ByteSink {
     /// RFC 4648 base64 with padding, as one word (no line breaks).
     @inlinable
     mutating func appendBase64(_ bytes: UnsafeRawBufferPointer) {
+        if Self.discardsBytes { return }
         var i = 0
         let n = bytes.count
         while i + 3 <= n {
@@ -28,6 +29,7 @@ extension ByteSink {
     /// RFC 4648 "base32hex" upper-case without padding (NSEC3 next hashed owner).
     @inlinable
     mutating func appendBase32HexUpper(_ bytes: UnsafeRawBufferPointer) {
+        if Self.discardsBytes { return }
         var buffer: UInt64 = 0
         var bits = 0
         for byte in bytes {

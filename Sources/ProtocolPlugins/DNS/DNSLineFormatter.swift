@@ -2,63 +2,77 @@ import PacketlogHost
 
 // MARK: - DNS line formatting
 
-/// Writes the spec's DNS line for a parsed message (formatting only; parsing
-/// lives in `DNSMessage`).
+/// Writes the spec's DNS line for a message, walking it once with
+/// `DNSMessageReader` (parsing and validation live there): the parts the
+/// line shows are read straight into the line, the rest is only validated.
 public enum DNSLineFormatter {
-    /// `<id> <code> <body>[ T]` — everything after the kind field.
-    public static func appendBody<S: ByteSink>(_ message: DNSMessage, overTCP: Bool, to sink: inout S) {
-        sink.appendHexUpper(UInt8(truncatingIfNeeded: message.id >> 8))
-        sink.appendHexUpper(UInt8(truncatingIfNeeded: message.id))
+    /// `<id> <code> <body>[ T]` — everything after the kind field. Returns
+    /// `false` when the message is not well-formed; what was written is then
+    /// garbage the caller must discard.
+    public static func appendBody<S: ByteSink>(_ reader: inout DNSMessageReader, overTCP: Bool, to sink: inout S) -> Bool {
+        let header = reader.header
+        var discard = DiscardingSink()
+        sink.appendHexUpper(UInt8(truncatingIfNeeded: header.id >> 8))
+        sink.appendHexUpper(UInt8(truncatingIfNeeded: header.id))
         sink.append(UInt8(ascii: " "))
-        if message.isResponse {
-            sink.appendDecimal(message.rcode, width: 2)
+        if header.isResponse {
+            sink.appendDecimal(header.rcode, width: 2)
             sink.append(UInt8(ascii: " "))
-            sink.appendDecimal(message.questionCount); sink.append(UInt8(ascii: "/"))
-            sink.appendDecimal(message.answerCount); sink.append(UInt8(ascii: "/"))
-            sink.appendDecimal(message.authorityCount); sink.append(UInt8(ascii: "/"))
-            sink.appendDecimal(message.additionalCount); sink.append(UInt8(ascii: " "))
-            if let answer = message.firstAnswer {
-                appendRecord(answer, in: message.bytes, to: &sink)
-                if let address = message.firstAddressAfterCNAME {
-                    sink.appendLiteral(" (")
-                    _ = DNSName.read(in: message.bytes, at: address.nameOffset, into: &sink)
-                    sink.append(UInt8(ascii: " "))
-                    sink.appendDecimal(address.ttl)
-                    sink.append(UInt8(ascii: " "))
-                    sink.appendDNSClass(address.dnsClass)
-                    sink.append(UInt8(ascii: " "))
-                    sink.appendDNSType(address.type)
-                    sink.append(UInt8(ascii: " "))
-                    _ = DNSRdata.format(address.type, in: message.bytes, at: address.rdataOffset, length: address.rdataLength, into: &sink)
-                    sink.append(UInt8(ascii: ")"))
-                }
-            } else {
-                appendQuestion(message, to: &sink)
-            }
+            sink.appendDecimal(header.questionCount); sink.append(UInt8(ascii: "/"))
+            sink.appendDecimal(header.answerCount); sink.append(UInt8(ascii: "/"))
+            sink.appendDecimal(header.authorityCount); sink.append(UInt8(ascii: "/"))
+            sink.appendDecimal(header.additionalCount); sink.append(UInt8(ascii: " "))
         } else {
-            sink.appendDecimal(message.opcode, width: 2)
+            sink.appendDecimal(header.opcode, width: 2)
             sink.append(UInt8(ascii: " "))
-            appendQuestion(message, to: &sink)
         }
+
+        // Questions: the first one is the body of a query and of an answerless response.
+        let showsQuestion = !header.isResponse || header.answerCount == 0
+        if header.questionCount == 0 {
+            if showsQuestion { sink.appendLiteral("- - -") }
+        } else {
+            if showsQuestion {
+                guard let question = reader.readQuestion(nameInto: &sink) else { return false }
+                sink.append(UInt8(ascii: " "))
+                sink.appendDNSClass(question.dnsClass)
+                sink.append(UInt8(ascii: " "))
+                sink.appendDNSType(question.type)
+            } else {
+                guard reader.readQuestion(nameInto: &discard) != nil else { return false }
+            }
+            for _ in 1..<Int(header.questionCount) {
+                guard reader.readQuestion(nameInto: &discard) != nil else { return false }
+            }
+        }
+
+        // Records: a response shows its first answer and, after a CNAME, the
+        // first later A or AAAA answer; everything else is only validated.
+        var read = 0
+        if header.isResponse, header.answerCount > 0 {
+            guard let answer = reader.readRecordHeader(nameInto: &sink) else { return false }
+            appendFixedFields(answer, to: &sink)
+            guard reader.readRdata(of: answer, into: &sink) else { return false }
+            read = 1
+            if answer.type == .cname {
+                while read < Int(header.answerCount) {
+                    guard let record = reader.readRecordHeader(nameInto: &discard) else { return false }
+                    read &+= 1
+                    if record.type == .a || record.type == .aaaa {
+                        guard appendAddressAfterCNAME(record, reader: &reader, to: &sink) else { return false }
+                        break
+                    }
+                    guard reader.readRdata(of: record, into: &discard) else { return false }
+                }
+            }
+        }
+        guard reader.skipRecords(header.recordCount &- read) else { return false }
         if overTCP { sink.appendLiteral(" T") }
+        return true
     }
 
-    /// `<qname> <qclass> <qtype>`, or `- - -` without a question.
-    static func appendQuestion<S: ByteSink>(_ message: DNSMessage, to sink: inout S) {
-        guard let question = message.question else {
-            sink.appendLiteral("- - -")
-            return
-        }
-        _ = DNSName.read(in: message.bytes, at: question.nameOffset, into: &sink)
-        sink.append(UInt8(ascii: " "))
-        sink.appendDNSClass(question.dnsClass)
-        sink.append(UInt8(ascii: " "))
-        sink.appendDNSType(question.type)
-    }
-
-    /// `<owner> <class> <type> <ttl> <rdata>`.
-    static func appendRecord<S: ByteSink>(_ record: DNSMessage.Record, in bytes: ByteCursor, to sink: inout S) {
-        _ = DNSName.read(in: bytes, at: record.nameOffset, into: &sink)
+    /// ` <class> <type> <ttl> ` between the first answer's owner and rdata.
+    static func appendFixedFields<S: ByteSink>(_ record: DNSRecord, to sink: inout S) {
         sink.append(UInt8(ascii: " "))
         sink.appendDNSClass(record.dnsClass)
         sink.append(UInt8(ascii: " "))
@@ -66,6 +80,22 @@ public enum DNSLineFormatter {
         sink.append(UInt8(ascii: " "))
         sink.appendDecimal(record.ttl)
         sink.append(UInt8(ascii: " "))
-        _ = DNSRdata.format(record.type, in: bytes, at: record.rdataOffset, length: record.rdataLength, into: &sink)
+    }
+
+    /// ` (<name> <ttl> <class> <type> <rdata>)`; reads the record's rdata.
+    static func appendAddressAfterCNAME<S: ByteSink>(_ record: DNSRecord, reader: inout DNSMessageReader, to sink: inout S) -> Bool {
+        sink.appendLiteral(" (")
+        // The owner was validated when the record was read; this prints it.
+        _ = DNSName.read(in: reader.message, at: record.nameOffset, into: &sink)
+        sink.append(UInt8(ascii: " "))
+        sink.appendDecimal(record.ttl)
+        sink.append(UInt8(ascii: " "))
+        sink.appendDNSClass(record.dnsClass)
+        sink.append(UInt8(ascii: " "))
+        sink.appendDNSType(record.type)
+        sink.append(UInt8(ascii: " "))
+        guard reader.readRdata(of: record, into: &sink) else { return false }
+        sink.append(UInt8(ascii: ")"))
+        return true
     }
 }

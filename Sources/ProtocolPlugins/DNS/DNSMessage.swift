@@ -1,94 +1,124 @@
 import PacketlogHost
 
-// MARK: - DNSMessage
+// MARK: - DNSHeader
 
-/// A parsed view of one DNS message: offsets into bytes the caller owns,
-/// nothing copied. `parse` walks and validates the whole message (every
-/// name, every record, every rdata as its type) so that a message is either
-/// fully well-formed or rejected.
-public struct DNSMessage {
-    /// The message bytes (offsets below are into these).
-    public var bytes: ByteCursor
+/// The fixed 12-byte header of a DNS message (RFC 1035 §4.1.1).
+public struct DNSHeader {
     public var id: UInt16
     public var flags: UInt16
     public var questionCount: UInt16
     public var answerCount: UInt16
     public var authorityCount: UInt16
     public var additionalCount: UInt16
-    /// The first question, when QDCOUNT > 0.
-    public var question: Question?
-    /// The first answer record, when ANCOUNT > 0.
-    public var firstAnswer: Record?
-    /// When the first answer is a CNAME: the first later A or AAAA answer.
-    public var firstAddressAfterCNAME: Record?
 
-    public struct Question {
-        public var nameOffset: Int
-        public var type: DNSType
-        public var dnsClass: DNSClass
+    /// Reads the header at the start of `message`; `nil` when it is shorter than 12 bytes.
+    public init?(_ message: ByteCursor) {
+        guard message.bytes.count >= 12 else { return nil }
+        id = message.getInteger(at: 0)!
+        flags = message.getInteger(at: 2)!
+        questionCount = message.getInteger(at: 4)!
+        answerCount = message.getInteger(at: 6)!
+        authorityCount = message.getInteger(at: 8)!
+        additionalCount = message.getInteger(at: 10)!
     }
 
-    public struct Record {
-        public var nameOffset: Int
-        public var type: DNSType
-        public var dnsClass: DNSClass
-        public var ttl: UInt32
-        public var rdataOffset: Int
-        public var rdataLength: Int
+    @inlinable public var isResponse: Bool { flags & 0x8000 != 0 }
+    @inlinable public var opcode: UInt16 { (flags >> 11) & 0x0F }
+    @inlinable public var rcode: UInt16 { flags & 0x0F }
+    /// Answer, authority and additional records together.
+    @inlinable public var recordCount: Int { Int(answerCount) + Int(authorityCount) + Int(additionalCount) }
+}
+
+// MARK: - Sections
+
+/// One entry of the question section: where its name is, and its type and class.
+public struct DNSQuestion {
+    public var nameOffset: Int
+    public var type: DNSType
+    public var dnsClass: DNSClass
+}
+
+/// One resource record's fixed fields and where its name and rdata are.
+public struct DNSRecord {
+    public var nameOffset: Int
+    public var type: DNSType
+    public var dnsClass: DNSClass
+    public var ttl: UInt32
+    public var rdataOffset: Int
+    public var rdataLength: Int
+}
+
+// MARK: - DNSMessageReader
+
+/// Walks one DNS message in wire order, in one pass, without copying: the
+/// questions, then every record. Each step validates what it reads (names,
+/// record bounds, rdata as its type) and writes the text of the part it reads
+/// into the sink it is given — a `DiscardingSink` when the caller only needs
+/// it checked. A message is well-formed when every step up to the last record
+/// succeeds; the reader says nothing about what a log line shows (that is
+/// `DNSLineFormatter`'s job).
+///
+/// Order of calls: `readQuestion` ×QDCOUNT, then per record
+/// `readRecordHeader` followed by `readRdata` (or `skipRecords` for the rest).
+public struct DNSMessageReader {
+    /// The message bytes (offsets are into these).
+    public let message: ByteCursor
+    public let header: DNSHeader
+    /// Offset of the next unread byte.
+    public private(set) var offset = 12
+
+    /// `nil` when the message is shorter than its header.
+    public init?(_ bytes: UnsafeRawBufferPointer) {
+        message = ByteCursor(bytes)
+        guard let header = DNSHeader(message) else { return nil }
+        self.header = header
     }
 
-    public var isResponse: Bool { flags & 0x8000 != 0 }
-    public var opcode: UInt16 { (flags >> 11) & 0x0F }
-    public var rcode: UInt16 { flags & 0x0F }
-
-    /// Why a message was rejected.
-    public enum Failure: Error {
-        case shortHeader, badQuestion, badRecord, badRdata
+    /// Reads the next question; its name's presentation goes to `sink`.
+    public mutating func readQuestion<S: ByteSink>(nameInto sink: inout S) -> DNSQuestion? {
+        guard let afterName = DNSName.read(in: message, at: offset, into: &sink),
+              let type: UInt16 = message.getInteger(at: afterName),
+              let dnsClass: UInt16 = message.getInteger(at: afterName &+ 2) else { return nil }
+        let question = DNSQuestion(nameOffset: offset, type: DNSType(rawValue: type), dnsClass: DNSClass(rawValue: dnsClass))
+        offset = afterName &+ 4
+        return question
     }
 
-    /// Parses and validates `bytes` as one DNS message.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<DNSMessage, Failure> {
-        let cursor = ByteCursor(bytes)
-        guard let id: UInt16 = cursor.getInteger(at: 0), let flags: UInt16 = cursor.getInteger(at: 2),
-              let qd: UInt16 = cursor.getInteger(at: 4), let an: UInt16 = cursor.getInteger(at: 6),
-              let ns: UInt16 = cursor.getInteger(at: 8), let ar: UInt16 = cursor.getInteger(at: 10) else {
-            return .failure(.shortHeader)
+    /// Reads the next record up to its rdata: the owner name's presentation
+    /// goes to `sink`, the fixed fields are read and the rdata is checked to
+    /// lie inside the message. `readRdata` must follow.
+    public mutating func readRecordHeader<S: ByteSink>(nameInto sink: inout S) -> DNSRecord? {
+        guard let afterName = DNSName.read(in: message, at: offset, into: &sink),
+              let type: UInt16 = message.getInteger(at: afterName),
+              let dnsClass: UInt16 = message.getInteger(at: afterName &+ 2),
+              let ttl: UInt32 = message.getInteger(at: afterName &+ 4),
+              let rdLength: UInt16 = message.getInteger(at: afterName &+ 8) else { return nil }
+        let rdataOffset = afterName &+ 10
+        guard Int(rdLength) <= message.bytes.count &- rdataOffset else { return nil }
+        let record = DNSRecord(nameOffset: offset, type: DNSType(rawValue: type), dnsClass: DNSClass(rawValue: dnsClass),
+                               ttl: ttl, rdataOffset: rdataOffset, rdataLength: Int(rdLength))
+        offset = rdataOffset
+        return record
+    }
+
+    /// Validates `record`'s rdata as its type, writing its presentation to
+    /// `sink`, and moves past it.
+    public mutating func readRdata<S: ByteSink>(of record: DNSRecord, into sink: inout S) -> Bool {
+        guard DNSRdata.format(record.type, in: message, at: record.rdataOffset, length: record.rdataLength, into: &sink) else {
+            return false
         }
-        var message = DNSMessage(bytes: cursor, id: id, flags: flags, questionCount: qd, answerCount: an,
-                                 authorityCount: ns, additionalCount: ar, question: nil, firstAnswer: nil, firstAddressAfterCNAME: nil)
-        var offset = 12
-        for i in 0..<Int(qd) {
-            guard let afterName = DNSName.skip(in: cursor, at: offset),
-                  let type: UInt16 = cursor.getInteger(at: afterName),
-                  let dnsClass: UInt16 = cursor.getInteger(at: afterName + 2) else { return .failure(.badQuestion) }
-            if i == 0 { message.question = Question(nameOffset: offset, type: DNSType(rawValue: type), dnsClass: DNSClass(rawValue: dnsClass)) }
-            offset = afterName + 4
-        }
-        let records = Int(an) + Int(ns) + Int(ar)
+        offset = record.rdataOffset &+ record.rdataLength
+        return true
+    }
+
+    /// Validates the next `count` records without writing anything.
+    public mutating func skipRecords(_ count: Int) -> Bool {
         var discard = DiscardingSink()
-        for i in 0..<records {
-            guard let afterName = DNSName.skip(in: cursor, at: offset),
-                  let type: UInt16 = cursor.getInteger(at: afterName),
-                  let dnsClass: UInt16 = cursor.getInteger(at: afterName + 2),
-                  let ttl: UInt32 = cursor.getInteger(at: afterName + 4),
-                  let rdLength: UInt16 = cursor.getInteger(at: afterName + 8) else { return .failure(.badRecord) }
-            let rdataOffset = afterName + 10
-            guard Int(rdLength) <= cursor.bytes.count - rdataOffset else { return .failure(.badRecord) }
-            let record = Record(nameOffset: offset, type: DNSType(rawValue: type), dnsClass: DNSClass(rawValue: dnsClass),
-                                ttl: ttl, rdataOffset: rdataOffset, rdataLength: Int(rdLength))
-            guard DNSRdata.format(record.type, in: cursor, at: rdataOffset, length: Int(rdLength), into: &discard) else {
-                return .failure(.badRdata)
-            }
-            if i < Int(an) {
-                if i == 0 {
-                    message.firstAnswer = record
-                } else if message.firstAddressAfterCNAME == nil, message.firstAnswer?.type == .cname,
-                          record.type == .a || record.type == .aaaa {
-                    message.firstAddressAfterCNAME = record
-                }
-            }
-            offset = rdataOffset + Int(rdLength)
+        var left = count
+        while left > 0 {
+            guard let record = readRecordHeader(nameInto: &discard), readRdata(of: record, into: &discard) else { return false }
+            left &-= 1
         }
-        return .success(message)
+        return true
     }
 }

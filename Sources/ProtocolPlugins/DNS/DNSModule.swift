@@ -69,25 +69,30 @@ public struct DNSModule: PacketlogModule {
     }
 
     /// One message: a line when it is well-formed, a count when it is not.
+    /// The message is read once, straight into the line; a message found
+    /// malformed part-way is discarded, never half-logged.
     public mutating func emit(_ bytes: UnsafeRawBufferPointer, packet: PacketContext, overTCP: Bool, into lines: inout LineEmitter) {
-        switch DNSMessage.parse(bytes) {
-        case .failure:
+        guard var reader = DNSMessageReader(bytes) else {
             statistics.malformed &+= 1
-        case .success(let message):
-            let kind = packet.kind(isResponse: message.isResponse)
-            lines.beginLine()
-            lines.appendTimeAndEndpoints(packet, withDate: false)
-            lines.appendKind(kind)
-            DNSLineFormatter.appendBody(message, overTCP: overTCP, to: &lines.buffer)
+            return
+        }
+        let kind = packet.kind(isResponse: reader.header.isResponse)
+        lines.beginLine()
+        lines.appendTimeAndEndpoints(packet, withDate: false)
+        lines.appendKind(kind)
+        if DNSLineFormatter.appendBody(&reader, overTCP: overTCP, to: &lines.buffer) {
             lines.commitLine()
-            statistics.messages[Int(kind.rawValue)] &+= 1
+            statistics.count(kind)
+        } else {
+            lines.discardLine()
+            statistics.malformed &+= 1
         }
     }
 
     public var counters: [(name: String, value: UInt64)] {
         [("dns-logged", statistics.logged),
-         ("CQ", statistics.messages[0]), ("CR", statistics.messages[1]),
-         ("SQ", statistics.messages[2]), ("SR", statistics.messages[3]),
+         ("CQ", statistics.clientQueries), ("CR", statistics.clientResponses),
+         ("SQ", statistics.serverQueries), ("SR", statistics.serverResponses),
          ("dns-malformed", statistics.malformed),
          ("tcp-incomplete-message", statistics.tcpIncompleteMessage),
          ("tcp-no-payload", statistics.tcpNoPayload)]
@@ -97,10 +102,24 @@ public struct DNSModule: PacketlogModule {
 // MARK: - Statistics
 
 public struct DNSStatistics: Sendable {
-    /// Lines by kind (CQ, CR, SQ, SR).
-    public var messages: [UInt64] = [0, 0, 0, 0]
+    /// Lines by kind. (Plain fields, not an array: counting runs per message.)
+    public var clientQueries: UInt64 = 0
+    public var clientResponses: UInt64 = 0
+    public var serverQueries: UInt64 = 0
+    public var serverResponses: UInt64 = 0
     public var malformed: UInt64 = 0
     public var tcpIncompleteMessage: UInt64 = 0
     public var tcpNoPayload: UInt64 = 0
-    public var logged: UInt64 { messages.reduce(0, &+) }
+    public var logged: UInt64 { clientQueries &+ clientResponses &+ serverQueries &+ serverResponses }
+
+    /// Counts one logged message of `kind`.
+    @inlinable
+    public mutating func count(_ kind: MessageKind) {
+        switch kind.rawValue {
+        case 0: clientQueries &+= 1
+        case 1: clientResponses &+= 1
+        case 2: serverQueries &+= 1
+        default: serverResponses &+= 1
+        }
+    }
 }

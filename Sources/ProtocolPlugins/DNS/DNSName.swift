@@ -17,85 +17,150 @@ public enum DNSName {
     /// Maximum wire length of a name.
     public static let maxWireLength = 255
 
+    /// The longest presentation a name can have: at most 253 label bytes,
+    /// each at most 4 characters (`\DDD`), plus the dots between labels.
+    @inlinable public static var maxPresentationLength: Int { 4 * 253 + 127 }
+
     /// Reads the name at `offset` in `message` and writes its presentation form
     /// (no final dot; the root is `.`). Returns the offset just past the name
-    /// at its original position, or `nil` when the name is malformed.
+    /// at its original position, or `nil` when the name is malformed (and
+    /// then nothing is written).
+    @inlinable
     public static func read<S: ByteSink>(in message: ByteCursor, at offset: Int, into sink: inout S) -> Int? {
+        if S.discardsBytes { return skip(in: message, at: offset) }
+        var next: Int?
+        sink.appendWithReservedCapacity(maxPresentationLength) { out in
+            var written = 0
+            next = write(in: message, at: offset, to: out, written: &written)
+            return next == nil ? 0 : written
+        }
+        return next
+    }
+
+    /// The name's presentation into `out` (room for `maxPresentationLength`
+    /// bytes), in one pass over the wire bytes; `written` is its length.
+    @usableFromInline
+    static func write(in message: ByteCursor, at offset: Int, to out: UnsafeMutablePointer<UInt8>, written: inout Int) -> Int? {
+        guard let base = message.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        let count = message.bytes.count
         var position = offset
         var end = -1                 // offset after the name in place, once a pointer is taken
         var pointerLimit = offset    // every pointer must point below this
         var wireLength = 0
-        var labels = 0
+        var o = 0
         while true {
-            guard let length = message.getUInt8(at: position) else { return nil }
-            switch length & 0xC0 {
-            case 0x00:
-                if length == 0 {
-                    wireLength += 1
-                    if labels == 0 { sink.append(UInt8(ascii: ".")) }
-                    return end >= 0 ? end : position + 1
+            guard position >= 0, position < count else { return nil }
+            let length = base[position]
+            if length == 0 {
+                if o == 0 { out[0] = UInt8(ascii: "."); o = 1 }
+                written = o
+                return end >= 0 ? end : position &+ 1
+            }
+            if length < 0x40 {
+                let n = Int(length)
+                wireLength &+= n &+ 1
+                guard wireLength < maxWireLength, n < count &- position else { return nil }
+                if o > 0 { out[o] = UInt8(ascii: "."); o &+= 1 }
+                var i = position &+ 1
+                let stop = i &+ n
+                while i < stop {
+                    let byte = base[i]
+                    if isPlain(byte) {
+                        out[o] = byte; o &+= 1
+                    } else {
+                        o = appendEscaped(byte, to: out, at: o)
+                    }
+                    i &+= 1
                 }
-                let count = Int(length)
-                wireLength += count + 1
-                guard wireLength < maxWireLength,
-                      let label = message.getBytes(at: position + 1, length: count) else { return nil }
-                if labels > 0 { sink.append(UInt8(ascii: ".")) }
-                appendLabel(label, to: &sink)
-                labels += 1
-                position += count + 1
-            case 0xC0:
-                guard let low = message.getUInt8(at: position + 1) else { return nil }
-                let target = Int(length & 0x3F) << 8 | Int(low)
+                position = stop
+            } else if length >= 0xC0 {
+                guard position &+ 1 < count else { return nil }
+                let target = Int(length & 0x3F) << 8 | Int(base[position &+ 1])
                 guard target < pointerLimit else { return nil }
-                if end < 0 { end = position + 2 }
+                if end < 0 { end = position &+ 2 }
                 pointerLimit = target
                 position = target
-            default:
+            } else {
                 return nil
             }
         }
     }
 
-    /// The offset after the name at `offset`, or `nil` when it is malformed.
+    /// The offset after the name at `offset`, or `nil` when it is malformed
+    /// (the same rules as `read`, nothing written).
     public static func skip(in message: ByteCursor, at offset: Int) -> Int? {
-        var sink = DiscardingSink()
-        return read(in: message, at: offset, into: &sink)
+        guard let base = message.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        let count = message.bytes.count
+        var position = offset
+        var end = -1
+        var pointerLimit = offset
+        var wireLength = 0
+        while true {
+            guard position >= 0, position < count else { return nil }
+            let length = base[position]
+            if length == 0 { return end >= 0 ? end : position &+ 1 }
+            if length < 0x40 {
+                let n = Int(length)
+                wireLength &+= n &+ 1
+                guard wireLength < maxWireLength, n < count &- position else { return nil }
+                position &+= n &+ 1
+            } else if length >= 0xC0 {
+                guard position &+ 1 < count else { return nil }
+                let target = Int(length & 0x3F) << 8 | Int(base[position &+ 1])
+                guard target < pointerLimit else { return nil }
+                if end < 0 { end = position &+ 2 }
+                pointerLimit = target
+                position = target
+            } else {
+                return nil
+            }
+        }
     }
 
     /// One label's bytes with the spec's escaping: `"().;\@$` and `.` get a
     /// backslash, bytes outside 0x21–0x7E become `\DDD`.
     public static func appendLabel<S: ByteSink>(_ label: UnsafeRawBufferPointer, to sink: inout S) {
+        if S.discardsBytes { return }
         sink.appendWithReservedCapacity(label.count &* 4) { p in
             var out = 0
             for byte in label {
                 if isPlain(byte) {
                     p[out] = byte; out &+= 1
-                } else if byte >= 0x21 && byte <= 0x7E {
-                    p[out] = UInt8(ascii: "\\"); p[out &+ 1] = byte; out &+= 2
                 } else {
-                    p[out] = UInt8(ascii: "\\"); p[out &+ 1] = 48 &+ byte / 100
-                    p[out &+ 2] = 48 &+ (byte / 10) % 10; p[out &+ 3] = 48 &+ byte % 10
-                    out &+= 4
+                    out = appendEscaped(byte, to: p, at: out)
                 }
             }
             return out
         }
     }
+
+    /// A byte that is not plain: `\c` for a printable one, `\DDD` otherwise.
+    @usableFromInline
+    static func appendEscaped(_ byte: UInt8, to p: UnsafeMutablePointer<UInt8>, at out: Int) -> Int {
+        if byte >= 0x21 && byte <= 0x7E {
+            p[out] = UInt8(ascii: "\\"); p[out &+ 1] = byte
+            return out &+ 2
+        }
+        p[out] = UInt8(ascii: "\\"); p[out &+ 1] = 48 &+ byte / 100
+        p[out &+ 2] = 48 &+ (byte / 10) % 10; p[out &+ 3] = 48 &+ byte % 10
+        return out &+ 4
+    }
 }
 
 extension DNSName {
     /// A label byte printed as itself: 0x21–0x7E except `"().;\\@$`.
-    /// (Two 64-bit masks instead of a switch: this runs for every name byte.)
+    /// (Two 64-bit masks picked without a branch: this runs for every name
+    /// byte, and letters and digits fall on different masks.)
+    @inlinable @inline(__always)
     static func isPlain(_ byte: UInt8) -> Bool {
-        if byte < 64 { return (plainLow >> UInt64(byte)) & 1 != 0 }
-        if byte < 128 { return (plainHigh >> UInt64(byte &- 64)) & 1 != 0 }
-        return false
+        let mask = byte & 0x40 == 0 ? plainLow : plainHigh
+        return byte < 0x80 && (mask >> UInt64(byte & 0x3F)) & 1 != 0
     }
 
     /// Bits 0x21–0x3F except `"` `$` `(` `)` `.` `;`.
-    static var plainLow: UInt64 { 0xF7FFBCEA00000000 }
+    @usableFromInline static var plainLow: UInt64 { 0xF7FFBCEA00000000 }
     /// Bits 0x40–0x7E (as 0–62) except `@` and backslash.
-    static var plainHigh: UInt64 { 0x7FFFFFFFEFFFFFFE }
+    @usableFromInline static var plainHigh: UInt64 { 0x7FFFFFFFEFFFFFFE }
 }
 
 // MARK: - Character-strings
@@ -104,6 +169,7 @@ public enum DNSCharacterString {
     /// Writes `bytes` double-quoted: `"` and `\` backslash-escaped, bytes
     /// outside 0x20–0x7E as `\DDD` (a space stays a space).
     public static func appendQuoted<S: ByteSink>(_ bytes: UnsafeRawBufferPointer, to sink: inout S) {
+        if S.discardsBytes { return }
         sink.appendWithReservedCapacity(bytes.count &* 4 &+ 2) { p in
             p[0] = UInt8(ascii: "\"")
             var out = 1

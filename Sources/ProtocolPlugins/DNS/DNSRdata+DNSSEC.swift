@@ -82,6 +82,7 @@ extension DNSRdata {
     /// Seconds since 1970 (unsigned 32-bit) as `YYYYMMDDHHMMSS` in UTC.
     @inlinable
     static func appendDNSSECTime<S: ByteSink>(_ value: UInt32, to sink: inout S) {
+        if S.discardsBytes { return }
         let seconds = Int64(value)
         let days = seconds / 86_400
         let secondOfDay = seconds % 86_400

@@ -34,6 +34,7 @@ extension DNSRdata {
     /// A DNSSEC algorithm as BIND's `dns_secalg_totext` prints it.
     @inlinable
     static func appendSecAlgorithm<S: ByteSink>(_ value: UInt8, to sink: inout S) {
+        if S.discardsBytes { return }
         let name: StaticString
         switch value {
         case 1: name = "RSAMD5"; case 2: name = "DH"; case 3: name = "DSA"; case 5: name = "RSASHA1"

@@ -58,6 +58,7 @@ extension DNSRdata {
     /// the prime meridian count as north and east.
     @inlinable
     static func appendLOCAngle<S: ByteSink>(_ raw: UInt32, positive: Unicode.Scalar, negative: Unicode.Scalar, to sink: inout S) {
+        if S.discardsBytes { return }
         let equator: UInt32 = 0x8000_0000
         var value = raw >= equator ? raw - equator : equator - raw
         let millis = value % 1000; value /= 1000
@@ -78,6 +79,7 @@ extension DNSRdata {
     /// with two decimals (`0.00m`, `0.50m`).
     @inlinable
     static func appendLOCPrecision<S: ByteSink>(_ byte: UInt8, to sink: inout S) {
+        if S.discardsBytes { return }
         let mantissa = UInt64(byte >> 4)
         let exponent = Int(byte & 0x0F)
         if exponent >= 2 {

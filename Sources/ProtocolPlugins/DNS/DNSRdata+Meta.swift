@@ -170,6 +170,7 @@ extension DNSRdata {
     /// A TSIG/TKEY error as BIND's `dns_tsigrcode_totext` prints it.
     @inlinable
     static func appendTSIGError<S: ByteSink>(_ value: UInt16, to sink: inout S) {
+        if S.discardsBytes { return }
         let name: StaticString
         switch value {
         case 0: name = "NOERROR"; case 1: name = "FORMERR"; case 2: name = "SERVFAIL"

@@ -161,6 +161,7 @@ extension DNSRdata {
     /// `mandatory`, `alpn`, … or `key<N>`.
     @inlinable
     static func appendSvcParamKey<S: ByteSink>(_ key: UInt16, to sink: inout S) {
+        if S.discardsBytes { return }
         switch key {
         case 0: sink.appendLiteral("mandatory")
         case 1: sink.appendLiteral("alpn")
@@ -178,6 +179,7 @@ extension DNSRdata {
     /// A validated, non-empty value in the key's presentation.
     @inlinable
     static func appendSvcParamValue<S: ByteSink>(_ key: UInt16, _ value: UnsafeRawBufferPointer, to sink: inout S) {
+        if S.discardsBytes { return }
         switch key {
         case 0:
             var i = 0
@@ -230,6 +232,7 @@ extension DNSRdata {
     /// bytes outside 0x21–0x7E as `\DDD`.
     @inlinable
     static func appendALPNByte<S: ByteSink>(_ byte: UInt8, to sink: inout S) {
+        if S.discardsBytes { return }
         switch byte {
         case UInt8(ascii: ","):
             sink.append(UInt8(ascii: "\\")); sink.append(UInt8(ascii: "\\")); sink.append(byte)

@@ -90,6 +90,7 @@ public enum DNSRdata {
 
     /// RFC 3597: `\# <length> <HEX>`, `\# 0` when empty.
     public static func appendUnknown<S: ByteSink>(_ bytes: UnsafeRawBufferPointer, to sink: inout S) {
+        if S.discardsBytes { return }
         sink.appendLiteral("\\# ")
         sink.appendDecimal(bytes.count)
         if bytes.count > 0 {

@@ -138,6 +138,7 @@ public struct DNSClass: RawRepresentable, Hashable, Sendable {
 public extension ByteSink {
     /// The type's mnemonic or `TYPE<n>`.
     mutating func appendDNSType(_ type: DNSType) {
+        if Self.discardsBytes { return }
         if let m = type.mnemonic {
             append(contentsOf: UnsafeRawBufferPointer(start: m.utf8Start, count: m.utf8CodeUnitCount))
         } else {
@@ -148,6 +149,7 @@ public extension ByteSink {
 
     /// The class's mnemonic or `CLASS<n>`.
     mutating func appendDNSClass(_ dnsClass: DNSClass) {
+        if Self.discardsBytes { return }
         if let m = dnsClass.mnemonic {
             append(contentsOf: UnsafeRawBufferPointer(start: m.utf8Start, count: m.utf8CodeUnitCount))
         } else {
