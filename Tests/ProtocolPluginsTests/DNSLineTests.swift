@@ -134,6 +134,35 @@ final class DNSLineTests: XCTestCase {
                        [prefix + "CQ 0002 00 with\\032space.dot\\.inside.q\\\"\\(\\)\\@\\;\\$\\\\.\\128\\010A.caf\\195\\169.com IN A"])
     }
 
+    func testEveryByteIsEscapedTheSameAtEveryPositionOfALabel() {
+        // Names are copied 8 bytes at a time while the bytes are letters,
+        // digits, '-' or '_', and byte by byte otherwise: any byte value, at any
+        // position and label length (across the 8-byte steps), must still get
+        // exactly the spec's escaping.
+        func expected(_ byte: UInt8) -> String {
+            switch byte {
+            case 0x22, 0x24, 0x28, 0x29, 0x2E, 0x3B, 0x40, 0x5C: return "\\" + String(UnicodeScalar(byte))
+            case 0x21...0x7E: return String(UnicodeScalar(byte))
+            default: return "\\" + String(repeating: "0", count: byte < 10 ? 2 : byte < 100 ? 1 : 0) + String(byte)
+            }
+        }
+        let filler = Array("aZ9-_q".utf8)
+        for length in [1, 2, 7, 8, 9, 15, 16, 17, 24, 63] {
+            for position in Set([0, 1, length / 2, length - 1]) where position < length {
+                for byte in 0...255 {
+                    var label = (0..<length).map { filler[$0 % filler.count] }
+                    label[position] = UInt8(byte)
+                    var w = DNSWire(id: 3, flags: 0x0100, qd: 1)
+                    w.name([label, Array("com".utf8)])
+                    w.u16(1); w.u16(1)
+                    let text = label.map(expected).joined()
+                    XCTAssertEqual(harness.lines(payload: w.bytes), [prefix + "CQ 0003 00 \(text).com IN A"],
+                                   "length \(length), byte \(byte) at \(position)")
+                }
+            }
+        }
+    }
+
     func testTXTStringsAreQuotedAndEscaped() {
         // TAB, LF, CR, NUL, quote, backslash and high bytes inside TXT; an empty string too.
         let bytes = response({ w in

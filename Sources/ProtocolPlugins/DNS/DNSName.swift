@@ -29,7 +29,7 @@ public enum DNSName {
     public static func read<S: ByteSink>(in message: ByteCursor, at offset: Int, into sink: inout S) -> Int? {
         if S.discardsBytes { return skip(in: message, at: offset) }
         var next: Int?
-        sink.appendWithReservedCapacity(maxPresentationLength) { out in
+        sink.appendWithReservedCapacity(maxPresentationLength &+ 8) { out in
             var written = 0
             next = write(in: message, at: offset, to: out, written: &written)
             return next == nil ? 0 : written
@@ -38,7 +38,10 @@ public enum DNSName {
     }
 
     /// The name's presentation into `out` (room for `maxPresentationLength`
-    /// bytes), in one pass over the wire bytes; `written` is its length.
+    /// bytes plus 8 of slack), in one pass over the wire bytes; `written` is
+    /// its length. Labels are copied 8 bytes at a time while the bytes are
+    /// letters, digits, `-` or `_` (checked for 8 bytes at once), and byte by
+    /// byte, with escaping, otherwise.
     @usableFromInline
     static func write(in message: ByteCursor, at offset: Int, to out: UnsafeMutablePointer<UInt8>, written: inout Int) -> Int? {
         guard let base = message.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
@@ -64,6 +67,20 @@ public enum DNSName {
                 var i = position &+ 1
                 let stop = i &+ n
                 while i < stop {
+                    let left = stop &- i
+                    if i &+ 8 <= count {
+                        // Eight readable bytes (some may lie past the label):
+                        // copy them all, keep the label's, if all of those are common.
+                        let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                        let wanted: UInt64 = left >= 8 ? highBits : highBits & ((1 &<< UInt64(left &* 8)) &- 1)
+                        if commonNameBytes(word) & wanted == wanted {
+                            UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
+                            let taken = left >= 8 ? 8 : left
+                            o &+= taken
+                            i &+= taken
+                            continue
+                        }
+                    }
                     let byte = base[i]
                     if isPlain(byte) {
                         out[o] = byte; o &+= 1
@@ -155,6 +172,28 @@ extension DNSName {
     static func isPlain(_ byte: UInt8) -> Bool {
         let mask = byte & 0x40 == 0 ? plainLow : plainHigh
         return byte < 0x80 && (mask >> UInt64(byte & 0x3F)) & 1 != 0
+    }
+
+    /// The high bit of every byte.
+    @usableFromInline static var highBits: UInt64 { 0x8080_8080_8080_8080 }
+
+    /// For the 8 bytes of `word` (memory order), the high bit of each byte
+    /// that is a letter, a digit, `-` or `_` — the bytes of nearly every
+    /// name, all printed as themselves. Other bytes (including every plain
+    /// byte outside this set) get 0 and take the byte-by-byte path.
+    @inlinable @inline(__always)
+    static func commonNameBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low7 = word & ~highBits            // so no byte carries into the next below
+        @inline(__always) func within(_ x: UInt64, _ lo: UInt64, _ hi: UInt64) -> UInt64 {
+            // Byte ≥ lo sets its high bit in the first sum, byte > hi in the second.
+            (x &+ ones &* (0x80 &- lo)) & ~(x &+ ones &* (0x7F &- hi))
+        }
+        let letters = within(low7 | ones &* 0x20, 0x61, 0x7A)   // A–Z folded onto a–z
+        let digits = within(low7, 0x30, 0x39)
+        let dash = within(low7, 0x2D, 0x2D)
+        let underscore = within(low7, 0x5F, 0x5F)
+        return (letters | digits | dash | underscore) & ~word & highBits
     }
 
     /// Bits 0x21–0x3F except `"` `$` `(` `)` `.` `;`.
