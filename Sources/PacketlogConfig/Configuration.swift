@@ -14,6 +14,11 @@ public enum ConfigSchema {
     public static let hostSection = "host"
     public static let defaultDirectory = "/var/log/packetlog"
 
+    /// Module worker threads when nothing says otherwise: one (the capture
+    /// thread reads and decodes while a worker runs the modules) when the
+    /// process may use two or more CPUs, none on a single CPU.
+    public static var defaultWorkers: Int { availableCPUs() >= 2 ? 1 : 0 }
+
     static let hostKeys: [KeySpec] = [
         KeySpec("interface", .interface, .none, unset: "the interface of the default route"),
         KeySpec("directory", .string, .string(defaultDirectory)),
@@ -23,7 +28,7 @@ public enum ConfigSchema {
         KeySpec("local_addresses", .addressList, .list(["auto"])),
         KeySpec("user", .user, .none, unset: "stay root"),
         KeySpec("stats_interval", .int(0...86_400), .int(0)),
-        KeySpec("workers", .int(1...16), .int(1)),
+        KeySpec("workers", .int(0...16), .int(defaultWorkers)),
         KeySpec("tcp_reassembly", .bool, .bool(true)),
         KeySpec("ip_defragmentation", .bool, .bool(true)),
         KeySpec("tcp_max_flows", .int(1...Int(Int32.max)), .int(TCPReassemblyLimits().maxFlows)),

@@ -98,7 +98,7 @@ struct PacketlogCommand: ParsableCommand {
     var statsInterval: Int?
 
     @Option(name: .customLong("workers"),
-            help: ArgumentHelp("Threads decoding packets: 1 does everything on the capture thread; 2 or more run a pipeline (reader, per-flow workers, merger). Default: 1.", valueName: "N"))
+            help: ArgumentHelp("Threads running the modules. 0: everything on the capture thread. 1 or more: the capture thread only reads and decodes, N workers run the modules (each flow on one worker) and a merger restores packet order. Default: 1 with 2 or more CPUs, else 0.", valueName: "N"))
     var workers: Int?
 
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the capture set-up and the final summary in detail.")
@@ -115,7 +115,7 @@ struct PacketlogCommand: ParsableCommand {
         if let logEvery, logEvery == 0 { throw ValidationError("--log-every must be at least 1") }
         if let fileMode, mode_t(fileMode, radix: 8) == nil { throw ValidationError("--file-mode must be octal, like 0600") }
         if let statsInterval, statsInterval < 1 { throw ValidationError("--stats-interval must be at least 1 (seconds)") }
-        if let workers, !(1...16).contains(workers) { throw ValidationError("--workers must be between 1 and 16") }
+        if let workers, !(0...16).contains(workers) { throw ValidationError("--workers must be between 0 and 16") }
     }
 
     var knownNames: String { registeredModules.map { $0.descriptor.name }.joined(separator: ", ") }
@@ -281,7 +281,7 @@ struct PacketlogCommand: ParsableCommand {
                                        ipDefragmentation: host.bool("ip_defragmentation") ?? true,
                                        defragmentationLimits: config.defragmentationLimits,
                                        statsIntervalSeconds: interval > 0 ? interval : nil)
-        settings.workers = host.int("workers") ?? 1
+        settings.workers = host.int("workers") ?? ConfigSchema.defaultWorkers
         let addresses = host.list("local_addresses") ?? ["auto"]
         for value in addresses where value != "auto" { try settings.localAddresses.add(value) }
 

@@ -221,8 +221,8 @@ struct Lab {
     }
 
     /// packetlog on the resolver's veth (local set = its addresses), ready to capture.
-    func startPacketlog(binary: String, dir: URL, logs: URL) throws -> E2E.Background {
-        let p = try start(in: resolver, [binary, "--protocol", "dns", "-i", resolverVeth, "-d", dir.path, "-v"], logs: logs, name: "packetlog")
+    func startPacketlog(binary: String, dir: URL, logs: URL, extra: [String] = []) throws -> E2E.Background {
+        let p = try start(in: resolver, [binary, "--protocol", "dns", "-i", resolverVeth, "-d", dir.path, "-v"] + extra, logs: logs, name: "packetlog")
         guard p.waitForStderr("packetlog: dns on \(resolverVeth)", timeout: 15) else {
             p.stop()
             XCTFail("packetlog did not start: \(p.stderrText)")
@@ -395,7 +395,10 @@ final class LiveCaptureTests: XCTestCase {
     /// interface, stopped once the traffic is over. Every
     /// packet the kernel captured before the signal must have its line, the
     /// lines must be exactly tcpdump's first packets in order, and the file,
-    /// `dns-logged`, `lines-written` and `packets` must agree.
+    /// `dns-logged`, `lines-written` and `packets` must agree. Run with
+    /// `--workers 0` (everything on the capture thread); the default
+    /// pipeline is what every other live test runs, and
+    /// OperationsLiveTests runs this burst with `--workers 2`.
     func testSigtermDuringBusyCaptureLosesNoLine() throws {
         try E2E.requireLab(["ip", "unbound", "dig", "tcpdump", "python3"])
         let binary = try E2E.binary()
@@ -411,7 +414,7 @@ final class LiveCaptureTests: XCTestCase {
                                                        "-U", "-w", pcap.path, "udp port 53"], logs: work, name: "tcpdump")
         defer { tcpdump.stop() }
         XCTAssertTrue(tcpdump.waitForStderr("listening on", timeout: 15), "tcpdump did not start: \(tcpdump.stderrText)")
-        let packetlog = try lab.startPacketlog(binary: binary, dir: logDir, logs: work)
+        let packetlog = try lab.startPacketlog(binary: binary, dir: logDir, logs: work, extra: ["--workers", "0"])
         defer { packetlog.stop() }
 
         // The burst, its answers, a short pause (the capture catches up and

@@ -17,9 +17,11 @@ public struct CaptureSettings: Sendable {
     /// (`--no-tcp-reassembly` turns it off: the per-segment rule).
     public var tcpReassembly: Bool
     public var reassemblyLimits: TCPReassemblyLimits
-    /// Threads decoding modules: 1 runs everything on the capture thread;
-    /// more runs the parallel pipeline (reader, workers, merger).
-    public var workers: Int = 1
+    /// Threads running the modules: 0 runs everything on the capture thread
+    /// (`CaptureEngine`); 1 or more runs the pipeline (`ParallelCaptureEngine`:
+    /// the capture thread reads and decodes, workers run the modules, a
+    /// merger restores packet order).
+    public var workers: Int = 0
     /// Packets per batch in the parallel pipeline.
     public var batchPackets: Int = 4096
     /// IP fragments are reassembled (else counted and not parsed).

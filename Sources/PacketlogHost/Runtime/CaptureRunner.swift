@@ -10,7 +10,7 @@ public enum CaptureRunner {
         modules: Modules, makeModules: () throws -> any ModuleDispatch, files: [ModuleFiles], pcap: PcapHandle,
         writer: LogWriter, settings: CaptureSettings, toStandardOutput: Bool, report: @escaping @Sendable (String) -> Void
     ) throws -> (ending: CaptureEnding, summary: String) {
-        if settings.workers <= 1 {
+        if settings.workers <= 0 {
             let engine = CaptureEngine(modules: modules, files: files, pcap: pcap, writer: writer, settings: settings,
                                        toStandardOutput: toStandardOutput, report: report)
             let ending = engine.run()

@@ -23,6 +23,10 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
     let settings: CaptureSettings
     var decoder: PacketDecoder
     let workers: [ParallelWorker<Modules>]
+    /// `workers.count`, read per packet: kept as a plain integer because this
+    /// code runs unspecialised, where counting an array of a generic class
+    /// looks its type metadata up every time.
+    let workerCount: UInt64
     let merger: ParallelMerger<Modules>
     let freeBatches: BlockingQueue<PacketBatch>
     var batch: PacketBatch
@@ -49,6 +53,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
             workers.append(ParallelWorker(index: index, modules: try makeModules(), queueDepth: batchCount))
         }
         self.workers = workers
+        self.workerCount = UInt64(workers.count)
         merger = ParallelMerger(workers: workers, freeBatches: freeBatches,
                                 router: OutputRouter(writer: writer, modules: files, toStandardOutput: toStandardOutput),
                                 writer: writer)
@@ -92,7 +97,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
             }
             packet.sourceIsLocal = settings.localAddresses.contains(packet.source)
             packet.destinationIsLocal = settings.localAddresses.contains(packet.destination)
-            let shard = workers.count == 1 ? 0 : Int(packet.flowHash % UInt64(workers.count))
+            let shard = workerCount == 1 ? 0 : Int(packet.flowHash % workerCount)
             batch.entries.append(PacketBatch.Entry(packet: packet, shard: shard))
         }
         return limits()

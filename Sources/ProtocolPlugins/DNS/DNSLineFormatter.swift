@@ -12,9 +12,15 @@ public enum DNSLineFormatter {
     public static func appendBody<S: ByteSink>(_ reader: inout DNSMessageReader, overTCP: Bool, to sink: inout S) -> Bool {
         let header = reader.header
         var discard = DiscardingSink()
-        sink.appendHexUpper(UInt8(truncatingIfNeeded: header.id >> 8))
-        sink.appendHexUpper(UInt8(truncatingIfNeeded: header.id))
-        sink.append(UInt8(ascii: " "))
+        let id = header.id
+        sink.appendWithReservedCapacity(5) { p in
+            p[0] = hexDigitUpper(UInt8(truncatingIfNeeded: id >> 12) & 0x0F)
+            p[1] = hexDigitUpper(UInt8(truncatingIfNeeded: id >> 8) & 0x0F)
+            p[2] = hexDigitUpper(UInt8(truncatingIfNeeded: id >> 4) & 0x0F)
+            p[3] = hexDigitUpper(UInt8(truncatingIfNeeded: id) & 0x0F)
+            p[4] = UInt8(ascii: " ")
+            return 5
+        }
         if header.isResponse {
             sink.appendDecimal(header.rcode, width: 2)
             sink.append(UInt8(ascii: " "))

@@ -150,6 +150,10 @@ public extension ByteSink {
     /// The class's mnemonic or `CLASS<n>`.
     mutating func appendDNSClass(_ dnsClass: DNSClass) {
         if Self.discardsBytes { return }
+        if dnsClass.rawValue == 1 {   // IN: nearly every record
+            appendWithReservedCapacity(2) { p in p[0] = UInt8(ascii: "I"); p[1] = UInt8(ascii: "N"); return 2 }
+            return
+        }
         if let m = dnsClass.mnemonic {
             append(contentsOf: UnsafeRawBufferPointer(start: m.utf8Start, count: m.utf8CodeUnitCount))
         } else {
