@@ -23,6 +23,63 @@ final class AddressTests: XCTestCase {
         XCTAssertEqual(text("::ffff:192.0.2.1"), "::ffff:192.0.2.1")
     }
 
+    /// The IPv6 writer finds the longest zero run with bit tricks: compare it
+    /// with glibc's inet_ntop (RFC 5952 as well) on many addresses with
+    /// random zero groups, where ties and runs at both ends are common.
+    func testIPv6TextMatchesInetNtopOnRandomAddresses() {
+        var rng = SystemRandomNumberGenerator()
+        var b = LineBuffer(capacity: 64)
+        defer { b.deallocate() }
+        for _ in 0..<20_000 {
+            var groups = [UInt16](repeating: 0, count: 8)
+            for i in 0..<8 where Int.random(in: 0..<10, using: &rng) >= 4 {
+                groups[i] = Bool.random(using: &rng) ? UInt16.random(in: 1...0xF, using: &rng) : UInt16.random(in: 1...0xFFFF, using: &rng)
+            }
+            let high = groups[0..<4].reduce(UInt64(0)) { $0 << 16 | UInt64($1) }
+            let low = groups[4..<8].reduce(UInt64(0)) { $0 << 16 | UInt64($1) }
+            if high == 0 && (low >> 32 == 0 || low >> 32 == 0xFFFF) { continue }   // inet_ntop prints these with a dotted tail
+            var raw = in6_addr()
+            withUnsafeMutableBytes(of: &raw) { r in
+                for i in 0..<8 { r[2 * i] = UInt8(groups[i] >> 8); r[2 * i + 1] = UInt8(groups[i] & 0xFF) }
+            }
+            var out = [CChar](repeating: 0, count: 64)
+            XCTAssertNotNil(inet_ntop(AF_INET6, &raw, &out, 64))
+            b.removeAll()
+            b.appendIPv6(high: high, low: low)
+            XCTAssertEqual(String(decoding: b.bytes, as: UTF8.self), String(cString: out), "\(groups)")
+        }
+    }
+
+    /// Cached address text must be exactly the formatted text, whatever
+    /// evicts whatever: many addresses share the 256 slots, and an IPv4
+    /// address and the IPv6 address with the same bits must not be confused.
+    func testAddressTextCacheGivesTheFormattedText() {
+        var pool: [IPAddress] = []
+        for i in 0..<600 {
+            let v = UInt64.random(in: 0...UInt64(UInt32.max))
+            pool.append(IPAddress(ipv4: UInt32(v)))
+            pool.append(IPAddress(ipv6High: 0, low: v))   // the same bits as IPv6
+            pool.append(IPAddress(ipv6High: UInt64.random(in: 0...UInt64.max), low: i % 3 == 0 ? 1 : UInt64.random(in: 0...UInt64.max)))
+        }
+        let cache = AddressTextCache()
+        defer { cache.deallocate() }
+        var cached = LineBuffer(capacity: 64)
+        var plain = LineBuffer(capacity: 64)
+        defer { cached.deallocate(); plain.deallocate() }
+        for _ in 0..<3 {
+            for address in pool.shuffled() {
+                cached.removeAll(); plain.removeAll()
+                cached.append(UInt8(ascii: "<"))
+                cache.append(address, to: &cached)
+                cached.append(UInt8(ascii: ">"))
+                plain.append(UInt8(ascii: "<"))
+                plain.appendAddress(address)
+                plain.append(UInt8(ascii: ">"))
+                XCTAssertEqual(String(decoding: cached.bytes, as: UTF8.self), String(decoding: plain.bytes, as: UTF8.self))
+            }
+        }
+    }
+
     func testIPv4Text() {
         XCTAssertEqual(text("10.53.100.53"), "10.53.100.53")
         XCTAssertEqual(text("0.0.0.0"), "0.0.0.0")

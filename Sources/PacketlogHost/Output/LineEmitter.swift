@@ -18,6 +18,8 @@ public struct LineEmitter {
     @usableFromInline var kind = MessageKind.clientQuery
     /// The time text cache (one `localtime_r` per second).
     public var clock: LocalClock
+    /// The text of recently printed addresses.
+    public let addressText = AddressTextCache()
     /// Index of the module now decoding (host-owned: set before each call).
     public var module = 0
     /// Index of the packet now decoded within its batch (host-owned).
@@ -30,7 +32,7 @@ public struct LineEmitter {
     }
 
     /// Frees the buffer (host, at shutdown).
-    public func deallocate() { buffer.deallocate(); records.deallocate() }
+    public func deallocate() { buffer.deallocate(); records.deallocate(); addressText.deallocate() }
 
     /// Forgets the lines of the previous packet (host).
     @inlinable
@@ -87,7 +89,7 @@ public struct LineEmitter {
     /// `<address>#<port>`.
     @inlinable
     public mutating func appendEndpoint(_ address: IPAddress, port: UInt16) {
-        buffer.appendAddress(address)
+        addressText.append(address, to: &buffer)
         buffer.append(UInt8(ascii: "#"))
         buffer.appendDecimal(port)
     }
