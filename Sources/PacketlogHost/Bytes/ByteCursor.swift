@@ -33,14 +33,14 @@ public struct ByteCursor {
     // MARK: Get (does not move)
 
     /// One byte at `index`, or `nil` when out of range.
-    @inlinable
+    @inlinable @inline(__always)
     public func getUInt8(at index: Int) -> UInt8? {
         guard index >= 0, index < bytes.count else { return nil }
         return bytes[index]
     }
 
     /// A big-endian (network order) integer at `index`, or `nil` when out of range.
-    @inlinable
+    @inlinable @inline(__always)
     public func getInteger<T: FixedWidthInteger>(at index: Int, as: T.Type = T.self) -> T? {
         let size = MemoryLayout<T>.size
         guard index >= 0, size <= bytes.count &- index else { return nil }
@@ -56,7 +56,7 @@ public struct ByteCursor {
     }
 
     /// `length` bytes at `index` (no copy), or `nil` when out of range.
-    @inlinable
+    @inlinable @inline(__always)
     public func getBytes(at index: Int, length: Int) -> UnsafeRawBufferPointer? {
         guard index >= 0, length >= 0, length <= bytes.count &- index else { return nil }
         return UnsafeRawBufferPointer(rebasing: bytes[index..<(index &+ length)])

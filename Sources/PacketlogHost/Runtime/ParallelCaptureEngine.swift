@@ -21,6 +21,8 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
     let pcap: PcapHandle
     let writer: LogWriter
     let settings: CaptureSettings
+    /// `settings.localAddresses`, read per packet.
+    let localAddresses: LocalAddressSet
     var decoder: PacketDecoder
     let workers: [ParallelWorker<Modules>]
     /// `workers.count`, read per packet: kept as a plain integer because this
@@ -41,6 +43,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         self.pcap = pcap
         self.writer = writer
         self.settings = settings
+        self.localAddresses = settings.localAddresses
         self.report = report
         decoder = PacketDecoder(linkType: pcap.linkType,
                                 defragmenter: settings.ipDefragmentation ? IPDefragmenter(limits: settings.defragmentationLimits) : nil)
@@ -78,8 +81,9 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         let h = header.pointee
         let time = packetTime(h, nanosecond: nanosecond)
         let source = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
+        if batch.isFull { dispatch() }
         var frame = batch.copy(source)
-        if frame == nil || batch.isFull {
+        if frame == nil {
             dispatch()
             frame = batch.copy(source)
         }
@@ -95,8 +99,8 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
                 guard let copy else { return limits() }
                 packet.payload = copy
             }
-            packet.sourceIsLocal = settings.localAddresses.contains(packet.source)
-            packet.destinationIsLocal = settings.localAddresses.contains(packet.destination)
+            packet.sourceIsLocal = localAddresses.contains(packet.source)
+            packet.destinationIsLocal = localAddresses.contains(packet.destination)
             let shard = workerCount == 1 ? 0 : Int(packet.flowHash % workerCount)
             batch.entries.append(PacketBatch.Entry(packet: packet, shard: shard))
         }
@@ -153,6 +157,10 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
     let output: BlockingQueue<WorkerOutput>
     let freeOutputs: BlockingQueue<WorkerOutput>
     var otherPorts: UInt64 = 0
+    /// Held while the worker runs a batch; a summary takes it to read the
+    /// modules' counters (no per-batch snapshot, so nothing is allocated on
+    /// the packet path).
+    let lock = NSLock()
     private var thread: Thread?
 
     init(index: Int, modules: Modules, queueDepth: Int) {
@@ -180,6 +188,7 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
             // Read once: after `output.push` the merger may recycle the batch
             // and the reader may mark it as the next end batch.
             let isEnd = batch.isEnd
+            lock.lock()
             if isEnd {
                 modules.finish()
             } else {
@@ -188,21 +197,28 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
                     if !modules.dispatch(batch.entries[i].packet, into: &out.emitter) { otherPorts &+= 1 }
                 }
             }
-            out.counters = modules.counters
-            out.otherPorts = otherPorts
+            lock.unlock()
             output.push(out)
             if isEnd { return }
         }
     }
 }
 
-/// A worker's lines for one batch, and its counters after it.
+/// A worker's lines for one batch.
 final class WorkerOutput: @unchecked Sendable {
     var emitter = LineEmitter()
     var batch: PacketBatch?
-    var counters: [(module: String, values: [(name: String, value: UInt64)])] = []
-    var otherPorts: UInt64 = 0
     deinit { emitter.deallocate() }
+}
+
+extension ParallelWorker {
+    /// The modules' counters and the packets no module wanted, as of the
+    /// last batch the worker finished (waits for the batch it is running).
+    func counters() -> (modules: [(module: String, values: [(name: String, value: UInt64)])], otherPorts: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (modules.counters, otherPorts)
+    }
 }
 
 // MARK: - ParallelMerger
@@ -220,10 +236,6 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
     private var thread: Thread?
     private let done = NSCondition()
     private var finished = false
-    /// The newest counters per worker (read by the summary).
-    private let lock = NSLock()
-    private var latestCounters: [[(module: String, values: [(name: String, value: UInt64)])]]
-    private var latestOtherPorts: [UInt64]
 
     init(workers: [ParallelWorker<Modules>], freeBatches: BlockingQueue<PacketBatch>, router: OutputRouter, writer: LogWriter) {
         self.workers = workers
@@ -231,8 +243,6 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         self.router = router
         self.writer = writer
         expected = BlockingQueue(capacity: 64)
-        latestCounters = Array(repeating: [], count: workers.count)
-        latestOtherPorts = Array(repeating: 0, count: workers.count)
     }
 
     func start() {
@@ -277,12 +287,6 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
                 clock.update(batch.entries[record.packet].packet.time.seconds)
                 router.route(record, of: &outputs[best].emitter, period: clock.period)
             }
-            lock.lock()
-            for w in outputs.indices {
-                latestCounters[w] = outputs[w].counters
-                latestOtherPorts[w] = outputs[w].otherPorts
-            }
-            lock.unlock()
             if batch.tick {
                 router.flushAll()
                 wallClock.update(Int64(time(nil)))
@@ -310,12 +314,14 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
 
     // MARK: Statistics
 
-    /// Counters summed over the workers, by module and name.
-    func summedCounters() -> [(module: String, values: [(name: String, value: UInt64)])] {
-        lock.lock()
-        defer { lock.unlock() }
+    /// Counters summed over the workers, by module and name, and the packets
+    /// no module wanted.
+    func summedCounters() -> (modules: [(module: String, values: [(name: String, value: UInt64)])], otherPorts: UInt64) {
         var total: [(module: String, values: [(name: String, value: UInt64)])]?
-        for counters in latestCounters where !counters.isEmpty {
+        var otherPorts: UInt64 = 0
+        for worker in workers {
+            let (counters, other) = worker.counters()
+            otherPorts &+= other
             guard var sum = total else { total = counters; continue }
             for m in counters.indices where m < sum.count {
                 for v in counters[m].values.indices where v < sum[m].values.count {
@@ -324,15 +330,12 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
             }
             total = sum
         }
-        return total ?? []
+        return (total ?? [], otherPorts)
     }
 
     func latestSummary(packets: UInt64, decoder: DecoderStatistics) -> String {
         var parts = ["packets \(packets)"]
-        appendModuleCounters(to: &parts)
-        lock.lock()
-        let other = latestOtherPorts.reduce(0, &+)
-        lock.unlock()
+        let other = appendModuleCounters(to: &parts)
         parts.append("other-ports \(other)")
         parts.append("not-ip \(decoder.notIP)")
         parts.append("not-udp-tcp \(decoder.notUDPOrTCP)")
@@ -340,20 +343,19 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         return parts.joined(separator: ", ")
     }
 
-    private func appendModuleCounters(to parts: inout [String]) {
-        let counters = summedCounters()
+    /// Appends the modules' counters; returns the packets no module wanted.
+    private func appendModuleCounters(to parts: inout [String]) -> UInt64 {
+        let (counters, otherPorts) = summedCounters()
         let named = counters.count > 1
         for (module, values) in counters {
             for (name, value) in values { parts.append(named ? "\(module).\(name) \(value)" : "\(name) \(value)") }
         }
+        return otherPorts
     }
 
     func summary(packets: UInt64, decoder: PacketDecoder, pcap: PcapHandle) -> String {
         var parts = ["packets \(packets)"]
-        appendModuleCounters(to: &parts)
-        lock.lock()
-        let other = latestOtherPorts.reduce(0, &+)
-        lock.unlock()
+        let other = appendModuleCounters(to: &parts)
         parts.append("other-ports \(other)")
         parts.append(contentsOf: hostCounters(decoder: decoder, pcap: pcap, writer: writer))
         return parts.joined(separator: ", ")
