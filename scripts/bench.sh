@@ -10,14 +10,23 @@
 #    packets, 3 hours, seed 1 — about 330 MB);
 # 3. measures, best of $RUNS (default 3) wall times:
 #    a. packetlog --protocol dns -r bench.pcap --local-address … -d TMPDIR
-#       (files written; lines = wc -l of every file),
-#    b. the same with --no-tcp-reassembly,
-#    c. TZ=UTC tcpdump -n -r bench.pcap > /dev/null,
-#    d. scripts/pcap-read-loop.c (pcap_next_ex over every packet: the floor);
-#    and prints a table: packets/s, lines/s, the time relative to the
-#    libpcap floor and to tcpdump, and peak RSS (/usr/bin/time -f %M).
+#       (the default: on 2+ CPUs the capture thread reads and decodes and one
+#       worker runs the module; files written; lines = wc -l of every file),
+#    b. the same with --workers 0 (everything on one thread),
+#    c. the same with --workers 2,
+#    d. the default with --no-tcp-reassembly,
+#    e. TZ=UTC tcpdump -n -r bench.pcap > /dev/null,
+#    f. scripts/pcap-read-loop.c (pcap_next_ex over every packet: the floor);
+#    and prints a table: packets/s, lines/s, the rate as a share of the
+#    libpcap floor's and as a multiple of tcpdump's, and peak RSS
+#    (/usr/bin/time -f %M).
 # 4. when ../shared/bench/mkbench.py exists, one extra row: packetlog on the
 #    shared generator's 2M-packet file (made from resolver-v4v6.pcap).
+# 5. heap allocations per packet of the whole process (every thread):
+#    scripts/malloc-count.c, LD_PRELOADed, counts malloc/calloc/realloc/
+#    posix_memalign/aligned_alloc; packetlog runs over the first 200,000
+#    packets and over all of them, and (all − first) ÷ (packets − 200,000)
+#    is the steady state's allocations per packet.
 #
 # Environment: RUNS, PACKETS (default 2000000), PACKETLOG_BENCH_SCRATCH,
 # PACKETLOG_BENCH_DIR (where captures and outputs go; default /tmp),
@@ -54,6 +63,10 @@ BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-
 FLOOR=$WORK/packetlog-pcap-read-loop
 if [[ ! -x $FLOOR || $ROOT/scripts/pcap-read-loop.c -nt $FLOOR ]]; then
     gcc -O2 -Wall -o "$FLOOR" "$ROOT/scripts/pcap-read-loop.c" -lpcap
+fi
+MALLOC_COUNT=$WORK/packetlog-malloc-count.so
+if [[ ! -f $MALLOC_COUNT || $ROOT/scripts/malloc-count.c -nt $MALLOC_COUNT ]]; then
+    gcc -O2 -Wall -shared -fPIC -o "$MALLOC_COUNT" "$ROOT/scripts/malloc-count.c" -ldl
 fi
 
 # ---- the capture
@@ -121,6 +134,10 @@ best_of "libpcap read loop" "$FLOOR" "$PCAP"; T_FLOOR=$BEST; R_FLOOR=$RSS
 best_of "tcpdump -n -r" tcpdump -n -r "$PCAP"; T_TCPDUMP=$BEST; R_TCPDUMP=$RSS
 run_packetlog "packetlog" "$PCAP" "${LOCAL[@]}"
 T_PL=$BEST; R_PL=$RSS; L_PL=$LINES; S_PL=$SUMMARY; F_PL=$FILES
+run_packetlog "packetlog --workers 0" "$PCAP" "${LOCAL[@]}" --workers 0
+T_PL0=$BEST; R_PL0=$RSS; L_PL0=$LINES
+run_packetlog "packetlog --workers 2" "$PCAP" "${LOCAL[@]}" --workers 2
+T_PL2=$BEST; R_PL2=$RSS; L_PL2=$LINES
 run_packetlog "packetlog --no-tcp-reassembly" "$PCAP" "${LOCAL[@]}" --no-tcp-reassembly
 T_PLN=$BEST; R_PLN=$RSS; L_PLN=$LINES; S_PLN=$SUMMARY
 
@@ -129,11 +146,13 @@ row() {  # name seconds packets lines rss
     local pps lps vf vt
     pps=$(echo "$3 / $2" | bc -l)
     lps=$([[ $4 == - ]] && echo - || printf '%.0f' "$(echo "$4 / $2" | bc -l)")
-    vf=$(printf '%.1f×' "$(echo "$2 / $T_FLOOR" | bc -l)")
-    vt=$([[ -z $T_TCPDUMP ]] && echo - || printf '%.2f×' "$(echo "$2 / $T_TCPDUMP" | bc -l)")
+    vf=$(printf '%.0f %%' "$(echo "$T_FLOOR / $2 * 100" | bc -l)")
+    vt=$([[ -z $T_TCPDUMP ]] && echo - || printf '%.1f×' "$(echo "$T_TCPDUMP / $2" | bc -l)")
     rows+=("$(printf '| %s | %.3f | %.0f | %s | %s | %s | %.1f |' "$1" "$2" "$pps" "$lps" "$vf" "$vt" "$(echo "$5 / 1024" | bc -l)")")
 }
-row "packetlog -d (TCP reassembly)" "$T_PL" "$PCAP_PACKETS" "$L_PL" "$R_PL"
+row "packetlog -d (default: 1 worker, TCP reassembly)" "$T_PL" "$PCAP_PACKETS" "$L_PL" "$R_PL"
+row "packetlog -d --workers 0 (one thread)" "$T_PL0" "$PCAP_PACKETS" "$L_PL0" "$R_PL0"
+row "packetlog -d --workers 2" "$T_PL2" "$PCAP_PACKETS" "$L_PL2" "$R_PL2"
 row "packetlog -d --no-tcp-reassembly" "$T_PLN" "$PCAP_PACKETS" "$L_PLN" "$R_PLN"
 row "tcpdump -n -r > /dev/null" "$T_TCPDUMP" "$PCAP_PACKETS" - "$R_TCPDUMP"
 row "libpcap pcap_next_ex loop" "$T_FLOOR" "$PCAP_PACKETS" - "$R_FLOOR"
@@ -156,6 +175,23 @@ if [[ -f $SHARED/bench/mkbench.py && -f $SHARED/captures/resolver-v4v6.pcap ]]; 
     T_FLOOR=$T_SAVE T_TCPDUMP=$T_SAVE_TD
 fi
 
+# ---- heap allocations per packet, whole process
+# mallocs LD_PRELOAD-counted over the first FIRST packets and over all of them.
+FIRST=200000
+mallocs() {  # packet-limit args… → the process's allocation count
+    rm -rf "$OUT/logs"
+    LD_PRELOAD=$MALLOC_COUNT "$BIN" --protocol dns -r "$PCAP" "${LOCAL[@]}" -d "$OUT/logs" -c "$@" 2>&1 >/dev/null |
+        sed -n 's/^malloc-count: //p'
+}
+alloc_rows=()
+for variant in "" "--workers 0" "--no-tcp-reassembly" "--workers 0 --no-tcp-reassembly"; do
+    # shellcheck disable=SC2086
+    a=$(mallocs "$FIRST" $variant); b=$(mallocs "$PCAP_PACKETS" $variant)
+    per=$(echo "($b - $a) / ($PCAP_PACKETS - $FIRST)" | bc -l)
+    say "bench: allocations${variant:+ ($variant)}: $a over $FIRST packets, $b over $PCAP_PACKETS"
+    alloc_rows+=("$(printf '| packetlog%s | %s | %s | %.6f |' "${variant:+ $variant}" "$a" "$b" "$per")")
+done
+
 LOAD_AFTER=$(load)
 cat <<EOF
 
@@ -164,14 +200,22 @@ binary: $BIN (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo
 capture: $PCAP ($PCAP_PACKETS packets, $(du -m "$PCAP" | cut -f1) MB); best of $RUNS runs
 load average (1/5/15 min): before $LOAD_BEFORE, after $LOAD_AFTER
 
-| run | best wall s | packets/s | lines/s | time ÷ libpcap floor | time ÷ tcpdump | peak RSS MiB |
+| run | best wall s | packets/s | lines/s | share of the libpcap read rate | × tcpdump's rate | peak RSS MiB |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 EOF
 printf '%s\n' "${rows[@]}"
 cat <<EOF
 
+Heap allocations, whole process (scripts/malloc-count.c):
+
+| run | mallocs, first $FIRST packets | mallocs, all $PCAP_PACKETS | per packet after the first $FIRST |
+| --- | ---: | ---: | ---: |
+EOF
+printf '%s\n' "${alloc_rows[@]}"
+cat <<EOF
+
 lines written: $L_PL (reassembly), $L_PLN (--no-tcp-reassembly); files: $F_PL
 summary (reassembly):    $S_PL
 summary (no reassembly): $S_PLN
-(÷ columns: this row's wall time divided by the libpcap read loop's and by tcpdump's; below 1 is faster.)
+(share of the libpcap read rate: the read loop's time ÷ this row's; × tcpdump's rate: tcpdump's time ÷ this row's.)
 EOF
