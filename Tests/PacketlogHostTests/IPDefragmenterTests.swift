@@ -86,3 +86,33 @@ extension PacketDecoderTests {
         XCTAssertEqual(defragmenter.table.count, 1)
     }
 }
+
+extension PacketDecoderTests {
+    /// Steady fragmented traffic where a datagram is always in progress
+    /// and none times out: the keys of completed datagrams must not pile up
+    /// in the eviction order (they were dropped only when the table was
+    /// empty at a sweep or something timed out).
+    func testCompletedDatagramsDoNotPileUpInTheEvictionOrder() {
+        let defragmenter = IPDefragmenter()
+        let source = IPAddress(text: "192.0.2.1")!, destination = IPAddress(text: "192.0.2.53")!
+        let half = [UInt8](repeating: 7, count: 8)
+        func add(id: UInt32, last: Bool, second: Int64) -> Bool {
+            half.withUnsafeBytes { raw in
+                defragmenter.add(source: source, destination: destination, proto: 17, ipv6: false, id: id, offset: last ? 8 : 0,
+                                 moreFragments: !last, data: raw, time: second) != nil
+            }
+        }
+        _ = add(id: 0, last: false, second: 0)
+        var largestOrder = 0
+        for i in 0..<50_000 {
+            let second = Int64(i / 100)   // a sweep every 2 s of capture time
+            _ = add(id: UInt32(i + 1), last: false, second: second)
+            XCTAssertTrue(add(id: UInt32(i), last: true, second: second))
+            largestOrder = max(largestOrder, defragmenter.order.count)
+        }
+        XCTAssertEqual(defragmenter.statistics.reassembled, 50_000)
+        XCTAssertEqual(defragmenter.statistics.timedOut, 0)
+        XCTAssertEqual(defragmenter.table.count, 1)
+        XCTAssertLessThanOrEqual(largestOrder, 2 * 2 + 1024, "twice the datagrams in progress (two at an insert), plus 1024")
+    }
+}

@@ -204,3 +204,171 @@ extension TCPReassemblerTests {
         XCTAssertEqual(m.seen.map(\.text), ["after the flood"])
     }
 }
+
+extension TCPReassemblerTests {
+    /// One segment of connection `c` (client 10.1.x.y:c, server 10.0.0.2:53).
+    func segment(_ r: TCPReassembler, _ m: Messages, connection c: Int, fromServer: Bool, seq: UInt32, _ payload: [UInt8],
+                 flags: TCPFlags = [.ack], second: Int64) {
+        let peer = IPAddress(ipv4: 0x0A01_0000 | UInt32(c)), port = UInt16(20000 + c)
+        payload.withUnsafeBytes { raw in
+            let p = PacketContext(time: PacketTime(seconds: second, nanoseconds: 0),
+                                  source: fromServer ? server : peer, destination: fromServer ? peer : server,
+                                  sourcePort: fromServer ? 53 : port, destinationPort: fromServer ? port : 53,
+                                  transport: .tcp, tcpFlags: flags, tcpSequence: seq, payload: raw)
+            r.process(p) { m.consume($0, second: second) }
+        }
+    }
+
+    /// A capture replayed in a loop at a high rate (issue 3: a live replay at
+    /// 100 k packets/s grew by 120 MiB in 10 minutes): the same tuples and
+    /// sequence numbers come back, the table is full of ended directions,
+    /// and each direction object is reused for other tuples. Ended
+    /// directions must hold no buffer, or each one's would grow to the
+    /// biggest message it ever carried and memory would creep up forever.
+    func testReplayingTheSameFlowsKeepsNoBuffersInEndedDirections() {
+        var limits = TCPReassemblyLimits()
+        limits.maxFlows = 256
+        let r = TCPReassembler(limits: limits), m = Messages()
+        var storage: [Int] = []
+        for replay in 0..<20 {
+            for c in 0..<300 {
+                let second = Int64(replay)
+                let query = framed(String(repeating: "q", count: 20 + (c &* 37 &+ replay &* 101) % 1500))
+                let answer = framed(String(repeating: "a", count: 100 + (c &* 53 &+ replay &* 211) % 3000))
+                segment(r, m, connection: c, fromServer: false, seq: 1000, [], flags: [.syn], second: second)
+                segment(r, m, connection: c, fromServer: true, seq: 5000, [], flags: [.syn, .ack], second: second)
+                if c % 3 == 0 {   // a query in two segments
+                    segment(r, m, connection: c, fromServer: false, seq: 1001, Array(query[..<10]), second: second)
+                    segment(r, m, connection: c, fromServer: false, seq: 1011, Array(query[10...]), second: second)
+                } else {
+                    segment(r, m, connection: c, fromServer: false, seq: 1001, query, second: second)
+                }
+                let half = answer.count / 2   // every answer in two segments, the second first half of the time
+                let second1 = Array(answer[half...]), first1 = Array(answer[..<half])
+                if c % 2 == 0 {
+                    segment(r, m, connection: c, fromServer: true, seq: 5001 + UInt32(half), second1, second: second)
+                    segment(r, m, connection: c, fromServer: true, seq: 5001, first1, second: second)
+                } else {
+                    segment(r, m, connection: c, fromServer: true, seq: 5001, first1, second: second)
+                    segment(r, m, connection: c, fromServer: true, seq: 5001 + UInt32(half), second1, second: second)
+                }
+                segment(r, m, connection: c, fromServer: false, seq: 1001 + UInt32(query.count), [], flags: [.fin, .ack], second: second)
+                segment(r, m, connection: c, fromServer: true, seq: 5001 + UInt32(answer.count), [], flags: [.fin, .ack], second: second)
+            }
+            XCTAssertLessThanOrEqual(r.flowCount, 256)
+            storage.append(r.bufferStorageBytes)
+        }
+        XCTAssertEqual(m.seen.count, 20 * 300 * 2, "every query and answer, every time")
+        XCTAssertEqual(r.statistics.endedByFIN, 20 * 300 * 2)
+        XCTAssertEqual(r.statistics.unfinishedStreams, 0)
+        XCTAssertEqual(storage, Array(repeating: 0, count: 20), "every direction ended: no buffer kept, after every replay")
+    }
+
+    /// A live direction that consumed everything keeps at most a small
+    /// buffer for its next message; a big one goes back to the allocator.
+    func testALiveDirectionKeepsOnlyASmallBufferOnceItHoldsNothing() {
+        let r = TCPReassembler(), m = Messages()
+        let key = TCPFlowKey(PacketContext(time: PacketTime(seconds: 0, nanoseconds: 0), source: client, destination: server,
+                                           sourcePort: 40000, destinationPort: 53, transport: .tcp, tcpFlags: [], tcpSequence: 0,
+                                           payload: UnsafeRawBufferPointer(start: nil, count: 0)))
+        let big = framed(String(repeating: "b", count: 20_000)), small = framed(String(repeating: "s", count: 300))
+        feed(r, m, seq: 0, [], flags: [.syn])
+        feed(r, m, seq: 1, Array(big[..<9000]))
+        feed(r, m, seq: 9001, Array(big[9000...]))
+        XCTAssertEqual(m.seen.count, 1)
+        XCTAssertEqual(r.flows[key]?.storageBytes, 0, "a 20 kB buffer is not kept")
+        let at = UInt32(1 + big.count)
+        feed(r, m, seq: at, Array(small[..<100]))
+        feed(r, m, seq: at + 100, Array(small[100...]))
+        XCTAssertEqual(m.seen.count, 2)
+        XCTAssertLessThanOrEqual(r.flows[key]?.storageBytes ?? .max, TCPStreamDirection.keptCapacity)
+        XCTAssertGreaterThan(r.flows[key]?.storageBytes ?? 0, 0, "a small buffer is kept for the next message")
+        feed(r, m, seq: at + UInt32(small.count), [], flags: [.fin, .ack])
+        XCTAssertEqual(r.bufferStorageBytes, 0)
+    }
+
+    /// Segments handed straight to the consumer (in order, nothing held)
+    /// give the consumer exactly what the buffered path gives it: random
+    /// scripts of segments (retransmissions, overlaps, gaps, SYN, FIN, RST,
+    /// idle gaps) and consumers (messages, everything, nothing, skip) run
+    /// both ways, every call and every counter compared.
+    func testDirectDeliveryMatchesTheBufferedPath() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(n))
+        }
+        var limits = TCPReassemblyLimits()
+        limits.maxFlows = 4; limits.maxBytesPerFlow = 600; limits.maxTotalBytes = 1000; limits.idleTimeoutSeconds = 60
+        for _ in 0..<300 {
+            // A script: (connection, fromServer, flags, offset from the direction's next byte, payload, consumer, second).
+            var script: [(Int, Bool, TCPFlags, Int, [UInt8], Int, Int64)] = []
+            var sent = [Int](repeating: 0, count: 6)
+            var second: Int64 = 0
+            for _ in 0..<(20 + next(60)) {
+                let c = next(3), fromServer = next(2) == 1, d = c * 2 + (fromServer ? 1 : 0)
+                var flags: TCPFlags = [.ack]
+                switch next(20) {
+                case 0: flags = [.syn]; sent[d] = 0
+                case 1: flags.insert(.fin)
+                case 2: flags.insert(.rst)
+                default: break
+                }
+                if next(15) == 0 { second += 100 }
+                var payload: [UInt8] = []
+                if next(5) > 0 {
+                    // Mostly length-prefixed messages, sometimes cut, sometimes noise.
+                    let length = next(40)
+                    payload = framed(String(repeating: "x", count: length))
+                    if next(4) == 0 { payload = Array(payload.prefix(next(payload.count + 1))) }
+                    if next(8) == 0 { payload = (0..<next(30)).map { _ in UInt8(next(256)) } }
+                }
+                var offset = 0
+                switch next(8) {
+                case 0: offset = -next(20)            // a retransmission or an overlap
+                case 1: offset = 1 + next(30)         // ahead of a gap
+                default: break
+                }
+                if flags.contains(.syn) { offset = 0 }
+                script.append((c, fromServer, flags, sent[d] + offset, payload, next(4), second))
+                if offset == 0 && !flags.contains(.syn) { sent[d] += payload.count }
+            }
+            func run(direct: Bool) -> (calls: [String], statistics: String, held: Int) {
+                let r = TCPReassembler(limits: limits)
+                r.deliversDirectly = direct
+                var calls: [String] = []
+                for (c, fromServer, flags, position, payload, consumer, second) in script {
+                    let peer = IPAddress(ipv4: 0x0A02_0000 | UInt32(c)), port = UInt16(30000 + c)
+                    let isn: UInt32 = fromServer ? 0xFFFF_FF00 &+ UInt32(c) : 7 &+ UInt32(c) * 1000
+                    let seq = isn &+ (flags.contains(.syn) ? 0 : 1) &+ UInt32(bitPattern: Int32(position))
+                    payload.withUnsafeBytes { raw in
+                        let p = PacketContext(time: PacketTime(seconds: second, nanoseconds: 0),
+                                              source: fromServer ? server : peer, destination: fromServer ? peer : server,
+                                              sourcePort: fromServer ? 53 : port, destinationPort: fromServer ? port : 53,
+                                              transport: .tcp, tcpFlags: flags, tcpSequence: seq, payload: raw)
+                        r.process(p) { stream in
+                            let m = Messages()
+                            let consumed: Int
+                            switch consumer {
+                            case 0: consumed = m.consume(stream, second: second)
+                            case 1: consumed = stream.count
+                            case 2: consumed = 0
+                            default: consumed = stream.count + 7
+                            }
+                            calls.append("\(Array(stream)) -> \(consumed)")
+                            return consumed
+                        }
+                    }
+                }
+                let held = r.totalBytes
+                r.finishAll()
+                return (calls, "\(r.statistics)", held)
+            }
+            let direct = run(direct: true), buffered = run(direct: false)
+            XCTAssertEqual(direct.calls, buffered.calls)
+            XCTAssertEqual(direct.statistics, buffered.statistics)
+            XCTAssertEqual(direct.held, buffered.held)
+            if direct.calls != buffered.calls || direct.statistics != buffered.statistics { return }
+        }
+    }
+}

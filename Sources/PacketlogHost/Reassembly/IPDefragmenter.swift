@@ -111,6 +111,9 @@ public final class IPDefragmenter {
             datagram = Datagram(firstSeen: time)
             table[key] = datagram
             order.append((key, time))
+            // Completed datagrams leave their keys behind: drop them before
+            // they outnumber the datagrams in progress (amortized O(1)).
+            if order.count - orderStart > 2 * table.count + 1024 { compactOrder() }
         }
         if !moreFragments {
             if let known = datagram.totalLength, known != end {
@@ -156,6 +159,17 @@ public final class IPDefragmenter {
         }
     }
 
+    /// Keeps only the keys of datagrams still in progress, in place.
+    private func compactOrder() {
+        var write = 0
+        for read in orderStart..<order.count where table[order[read].key]?.firstSeen == order[read].firstSeen {
+            order[write] = order[read]
+            write += 1
+        }
+        order.removeLast(order.count - write)
+        orderStart = 0
+    }
+
     private func expire(now: Int64) {
         lastSweep = now
         let old = table.filter { now - $0.value.firstSeen > limits.timeoutSeconds }
@@ -164,9 +178,6 @@ public final class IPDefragmenter {
             heldBytes -= datagram.bytes.count
             statistics.timedOut &+= 1
         }
-        if !old.isEmpty || table.isEmpty {
-            order = order[orderStart...].filter { table[$0.key]?.firstSeen == $0.firstSeen }
-            orderStart = 0
-        }
+        if !old.isEmpty || table.isEmpty { compactOrder() }
     }
 }

@@ -51,8 +51,10 @@ public final class TCPReassembler {
     var totalBytes = 0
     var lastSweep: Int64 = .min
 
-    /// Directions no longer tracked, kept for reuse (with their buffers
-    /// when small) so steady traffic allocates nothing per connection.
+    /// Directions no longer tracked, kept for reuse (without buffers: those
+    /// are freed when a direction ends) so steady traffic allocates no
+    /// direction per connection; a segment that starts at the next byte of a
+    /// direction holding nothing goes to the consumer without a buffer.
     var spare: [TCPStreamDirection] = []
     static let maxSpare = 1024
 
@@ -67,6 +69,16 @@ public final class TCPReassembler {
 
     /// Directions currently tracked (ended ones included until they expire).
     public var flowCount: Int { flows.count }
+
+    /// Heap bytes held by the buffers of all directions, tracked and spare
+    /// (capacities; a walk over the table, for tests and diagnostics).
+    var bufferStorageBytes: Int {
+        flows.values.reduce(0) { $0 + $1.storageBytes } + spare.reduce(0) { $0 + $1.storageBytes }
+    }
+
+    /// Hands in-order segments of a direction that holds nothing straight
+    /// to the consumer (no copy); off only to compare with the buffered path.
+    var deliversDirectly = true
 
     /// Feeds one TCP packet. `consume(stream)` is called with the direction's
     /// contiguous unconsumed bytes when they grew; it returns the bytes it
@@ -113,8 +125,10 @@ public final class TCPReassembler {
             stream.finSequence = dataSequence &+ UInt32(packet.payload.count)
         }
         let before = stream.heldBytes
-        let grew = stream.insert(packet.payload, at: dataSequence)
-        if grew {
+        if deliversDirectly, !packet.payload.isEmpty, stream.takesDirectly(at: dataSequence) {
+            // The usual case (a whole message per segment): no copy, no buffer.
+            stream.acceptDirect(packet.payload, consumed: max(0, consume(packet.payload)))
+        } else if stream.insert(packet.payload, at: dataSequence) {
             let consumed = stream.buffer.withUnsafeBytes { raw in
                 consume(UnsafeRawBufferPointer(rebasing: raw[stream.start...]))
             }

@@ -29,7 +29,11 @@ final class TCPStreamDirection {
         self.lastSeen = lastSeen
     }
 
-    /// Starts over for a new stream, keeping small buffers for reuse.
+    /// Storage kept by a live direction whose bytes were all consumed; a
+    /// bigger buffer is freed then (and every buffer when the direction ends).
+    static let keptCapacity = 4096
+
+    /// Starts over for a new stream.
     func reuse(nextSequence: UInt32, initialSequence: UInt32?, lastSeen: Int64) {
         release()
         self.nextSequence = nextSequence
@@ -40,11 +44,40 @@ final class TCPStreamDirection {
         ended = false
     }
 
-    /// Forgets the bytes held; keeps the buffer's storage when it is small.
+    /// Forgets the bytes held and frees their storage: an ended direction
+    /// (kept until it expires or is evicted) holds no buffer. Kept buffers
+    /// would only grow: a direction object is reused for other tuples, so
+    /// each would end up as big as the biggest message it ever held.
     func release() {
-        buffer.removeAll(keepingCapacity: buffer.capacity <= 4096)
+        buffer = []
         start = 0
-        pending.removeAll(keepingCapacity: true)
+        pending = []
+    }
+
+    /// Heap bytes the direction's buffers occupy (capacities, not contents).
+    var storageBytes: Int {
+        buffer.capacity + pending.capacity * MemoryLayout<(sequence: UInt32, bytes: [UInt8])>.stride
+            + pending.reduce(0) { $0 + $1.bytes.capacity }
+    }
+
+    /// Whether a segment at `sequence` can go to the consumer as it is,
+    /// without a copy: nothing held or to skip, and it is the next byte.
+    func takesDirectly(at sequence: UInt32) -> Bool {
+        buffer.count == start && pending.isEmpty && skip == 0 && sequence == nextSequence
+    }
+
+    /// After `payload` went to the consumer as it is (`takesDirectly`) and it
+    /// consumed `consumed` bytes: keeps the rest, or skips what it asked for
+    /// beyond the payload. The same state as `insert` then `consume`.
+    func acceptDirect(_ payload: UnsafeRawBufferPointer, consumed: Int) {
+        nextSequence = nextSequence &+ UInt32(payload.count)
+        if consumed >= payload.count {
+            skip = consumed - payload.count
+        } else {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[consumed...]))
+        }
     }
 
     /// Bytes held (contiguous plus out-of-order).
@@ -134,7 +167,7 @@ final class TCPStreamDirection {
         let available = contiguous
         if count >= available {
             skip += count - available
-            buffer.removeAll(keepingCapacity: true)
+            buffer.removeAll(keepingCapacity: buffer.capacity <= Self.keptCapacity)
             start = 0
         } else {
             start += count
