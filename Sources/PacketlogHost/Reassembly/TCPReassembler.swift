@@ -48,6 +48,8 @@ public final class TCPReassembler {
     /// Keys in creation order, for eviction under the flow cap.
     var creationOrder: [TCPFlowKey] = []
     var creationStart = 0
+    /// The keys an idle sweep ends (reused, so a sweep allocates nothing once it has grown).
+    var expiredScratch: [TCPFlowKey] = []
     var totalBytes = 0
     var lastSweep: Int64 = .min
 
@@ -226,13 +228,17 @@ public final class TCPReassembler {
         }
     }
 
+    /// Ends and forgets the directions idle for longer than the timeout.
+    /// Their keys stay in `creationOrder` until it is compacted (when it is
+    /// full, or when eviction has used up half of it): compacting on every
+    /// sweep would hash every remembered key every few seconds.
     private func expireIdle(now: Int64) {
         lastSweep = now
-        var expired: [TCPFlowKey] = []
+        expiredScratch.removeAll(keepingCapacity: true)
         for (key, stream) in flows where now - stream.lastSeen > limits.idleTimeoutSeconds {
-            expired.append(key)
+            expiredScratch.append(key)
         }
-        for key in expired {
+        for key in expiredScratch {
             if let stream = flows[key] {
                 if !stream.ended { statistics.endedByIdle += 1 }
                 finish(key, stream)
@@ -240,7 +246,6 @@ public final class TCPReassembler {
                 recycle(stream)
             }
         }
-        if !expired.isEmpty { compactCreationOrder(force: true) }
     }
 
     private func recycle(_ stream: TCPStreamDirection) {
