@@ -230,6 +230,7 @@ extension TCPReassemblerTests {
         limits.maxFlows = 256
         let r = TCPReassembler(limits: limits), m = Messages()
         var storage: [Int] = []
+        var pooled: [Int] = []
         for replay in 0..<20 {
             for c in 0..<300 {
                 let second = Int64(replay)
@@ -257,7 +258,14 @@ extension TCPReassemblerTests {
             }
             XCTAssertLessThanOrEqual(r.flowCount, 256)
             storage.append(r.bufferStorageBytes)
+            pooled.append(r.bufferPool.buffers.count)
         }
+        // Ended directions hand their small buffers to the pool, and the next
+        // connections take them from there: the pool reaches a steady size
+        // (no buffer allocated per connection) and stays within its bound.
+        XCTAssertGreaterThan(pooled[0], 0)
+        XCTAssertEqual(Set(pooled.dropFirst(2)).count, 1, "pool size per replay: \(pooled)")
+        XCTAssertLessThanOrEqual(r.bufferPool.storageBytes, ReassemblyBufferPool.maxBuffers * TCPStreamDirection.keptCapacity)
         XCTAssertEqual(m.seen.count, 20 * 300 * 2, "every query and answer, every time")
         XCTAssertEqual(r.statistics.endedByFIN, 20 * 300 * 2)
         XCTAssertEqual(r.statistics.unfinishedStreams, 0)

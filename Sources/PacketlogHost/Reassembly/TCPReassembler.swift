@@ -59,6 +59,9 @@ public final class TCPReassembler {
     /// direction holding nothing goes to the consumer without a buffer.
     var spare: [TCPStreamDirection] = []
     static let maxSpare = 1024
+    /// Small buffers for directions that have to hold bytes (a message split
+    /// over segments, data after a gap), reused across connections.
+    let bufferPool = ReassemblyBufferPool()
 
     public init(limits: TCPReassemblyLimits = TCPReassemblyLimits()) {
         self.limits = limits
@@ -171,7 +174,7 @@ public final class TCPReassembler {
                 recycled.reuse(nextSequence: next, initialSequence: initial, lastSeen: now)
                 stream = recycled
             } else {
-                stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, lastSeen: now)
+                stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, lastSeen: now, pool: bufferPool)
             }
             flows[key] = stream
             if creationOrder.count == creationOrder.capacity { compactCreationOrder(force: true) }

@@ -22,11 +22,14 @@ final class TCPStreamDirection {
     var lastSeen: Int64
     /// Ended: later segments are ignored until a new SYN.
     var ended = false
+    /// Where small buffers come from and go back to (the reassembler's).
+    unowned(unsafe) let pool: ReassemblyBufferPool
 
-    init(nextSequence: UInt32, initialSequence: UInt32?, lastSeen: Int64) {
+    init(nextSequence: UInt32, initialSequence: UInt32?, lastSeen: Int64, pool: ReassemblyBufferPool) {
         self.nextSequence = nextSequence
         self.initialSequence = initialSequence
         self.lastSeen = lastSeen
+        self.pool = pool
     }
 
     /// Storage kept by a live direction whose bytes were all consumed; a
@@ -44,11 +47,17 @@ final class TCPStreamDirection {
         ended = false
     }
 
-    /// Forgets the bytes held and frees their storage: an ended direction
-    /// (kept until it expires or is evicted) holds no buffer. Kept buffers
-    /// would only grow: a direction object is reused for other tuples, so
-    /// each would end up as big as the biggest message it ever held.
+    /// Forgets the bytes held and lets go of their storage: an ended
+    /// direction (kept until it expires or is evicted) holds no buffer. Kept
+    /// buffers would only grow: a direction object is reused for other
+    /// tuples, so each would end up as big as the biggest message it ever
+    /// held. A small buffer goes back to the pool (so the next stream that
+    /// needs one allocates nothing); a big one is freed.
     func release() {
+        if buffer.capacity > 0 {
+            buffer.removeAll(keepingCapacity: true)
+            pool.give(buffer)
+        }
         buffer = []
         start = 0
         pending = []
@@ -76,6 +85,7 @@ final class TCPStreamDirection {
         } else {
             buffer.removeAll(keepingCapacity: true)
             start = 0
+            if buffer.capacity == 0 { buffer = pool.take() }
             buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[consumed...]))
         }
     }
@@ -134,6 +144,8 @@ final class TCPStreamDirection {
             nextSequence = nextSequence &+ UInt32(skipped)
             bytes = UnsafeRawBufferPointer(rebasing: bytes[skipped...])
         }
+        if buffer.capacity == 0 && !bytes.isEmpty { buffer = pool.take() }
+        if buffer.count + bytes.count > buffer.capacity { growBuffer(to: buffer.count + bytes.count) }
         buffer.append(contentsOf: bytes)
         nextSequence = nextSequence &+ UInt32(bytes.count)
     }
@@ -162,12 +174,30 @@ final class TCPStreamDirection {
         }
     }
 
+    /// Moves the held bytes into a pooled large buffer with room for
+    /// `needed` bytes when there is one (a message bigger than a small
+    /// buffer), and gives the small one back; else the array grows as usual.
+    private func growBuffer(to needed: Int) {
+        guard var large = pool.takeLarge(atLeast: needed) else { return }
+        large.append(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+        pool.give(buffer)
+        buffer = large
+    }
+
     /// Drops `count` consumed bytes (or more: the rest is skipped as it arrives).
     func consume(_ count: Int) {
         let available = contiguous
         if count >= available {
             skip += count - available
-            buffer.removeAll(keepingCapacity: buffer.capacity <= Self.keptCapacity)
+            if buffer.capacity > Self.keptCapacity {
+                // A large buffer goes back to the pool rather than staying with this direction.
+                buffer.removeAll(keepingCapacity: true)
+                pool.give(buffer)
+                buffer = []
+            } else {
+                buffer.removeAll(keepingCapacity: true)
+            }
             start = 0
         } else {
             start += count
@@ -183,4 +213,59 @@ final class TCPStreamDirection {
         guard let fin = finSequence else { return false }
         return sequenceDistance(nextSequence, fin) >= 0
     }
+}
+
+// MARK: - ReassemblyBufferPool
+
+/// Empty byte buffers handed back by directions that no longer need them
+/// and taken by directions that start buffering, so steady traffic
+/// allocates no buffer per connection: small ones (at most
+/// `TCPStreamDirection.keptCapacity`, up to `maxBuffers` of them: 4 MiB) and
+/// large ones for messages that do not fit (up to 64 KiB + 2, the largest
+/// DNS message with its length, ×`maxLargeBuffers`: 4 MiB). Bigger buffers
+/// are freed. Memory stays bounded.
+final class ReassemblyBufferPool {
+    private(set) var buffers: [[UInt8]] = []
+    private(set) var largeBuffers: [[UInt8]] = []
+    static let maxBuffers = 1024
+    static let maxLargeBuffers = 64
+    static let largeCapacity = 65_538
+
+    init() {
+        buffers.reserveCapacity(Self.maxBuffers)
+        largeBuffers.reserveCapacity(Self.maxLargeBuffers)
+    }
+
+    /// An empty large buffer with room for `needed` bytes, when `needed`
+    /// fits one: pooled, or new.
+    func takeLarge(atLeast needed: Int) -> [UInt8]? {
+        guard needed <= Self.largeCapacity else { return nil }
+        if let buffer = largeBuffers.popLast() { return buffer }
+        var fresh: [UInt8] = []
+        fresh.reserveCapacity(Self.largeCapacity)
+        return fresh
+    }
+
+    /// An empty buffer (from the pool, or new with room for 3 KiB: the
+    /// allocator rounds the size up, and it must stay within `keptCapacity`
+    /// to come back here).
+    func take() -> [UInt8] {
+        if let buffer = buffers.popLast() { return buffer }
+        var fresh: [UInt8] = []
+        fresh.reserveCapacity(TCPStreamDirection.keptCapacity * 3 / 4)
+        return fresh
+    }
+
+    /// Keeps an emptied buffer for reuse (dropped when its pool is full or
+    /// it is bigger than a large buffer).
+    func give(_ buffer: [UInt8]) {
+        if buffer.capacity <= TCPStreamDirection.keptCapacity {
+            if buffers.count < Self.maxBuffers { buffers.append(buffer) }
+        } else if buffer.capacity >= Self.largeCapacity && buffer.capacity <= Self.largeCapacity * 2 {
+            if largeBuffers.count < Self.maxLargeBuffers { largeBuffers.append(buffer) }
+        }
+    }
+
+    /// Heap bytes the pooled buffers occupy.
+    var storageBytes: Int { (buffers + largeBuffers).reduce(0) { $0 + $1.capacity } }
 }
