@@ -8,7 +8,8 @@
 # 2. makes the benchmark capture with scripts/make-bench-pcap.py when it is
 #    missing: /tmp/packetlog-bench-<generator hash>-<packets>.pcap (2,000,000
 #    packets, 3 hours, seed 1 — about 330 MB);
-# 3. measures, best of $RUNS (default 3) wall times:
+# 3. measures $RUNS rounds (default 3; each round runs every command once,
+#    so drifts of the machine's speed hit all alike; best and median wall times):
 #    a. packetlog --protocol dns -r bench.pcap --local-address … -d TMPDIR
 #       (the default: on 2+ CPUs the capture thread reads and decodes and one
 #       worker runs the module; files written; lines = wc -l of every file),
@@ -84,81 +85,43 @@ trap 'rm -rf "$OUT"' EXIT
 
 now() { date +%s.%N; }
 
-# run_packetlog LABEL PCAP ARGS... → sets BEST (s), RSS (KiB, max over runs), LINES, PKTS, SUMMARY
-run_packetlog() {
-    local label=$1 pcap=$2; shift 2
-    BEST=; RSS=0; LINES=; PKTS=; SUMMARY=
-    local i t0 t1 wall rss lines
-    for ((i = 1; i <= RUNS; i++)); do
-        rm -rf "$OUT/logs"
-        t0=$(now)
-        TZ=UTC /usr/bin/time -f %M -o "$OUT/time" "$BIN" --protocol dns -r "$pcap" "$@" -d "$OUT/logs" 2>"$OUT/stderr" ||
-            { say "bench: packetlog failed:"; cat "$OUT/stderr" >&2; exit 1; }
-        t1=$(now)
-        wall=$(echo "$t1 - $t0" | bc -l)
-        rss=$(tail -1 "$OUT/time")
-        lines=$(cat "$OUT"/logs/* | wc -l)
-        say "bench: $label run $i: $(printf '%.3f' "$wall") s, $lines lines, peak RSS $rss KiB, load $(load)"
-        if [[ -z $BEST ]] || (($(echo "$wall < $BEST" | bc -l))); then BEST=$wall; fi
-        if ((rss > RSS)); then RSS=$rss; fi
-        LINES=$lines
-    done
-    SUMMARY=$(grep '^packetlog: packets' "$OUT/stderr" | tail -1)
-    PKTS=$(sed -n 's/^packetlog: packets \([0-9]*\).*/\1/p' <<<"$SUMMARY")
-    FILES=$(ls "$OUT/logs" | tr '\n' ' ')
-}
+# ---- rounds: each round runs every command once, so a slow spell of the
+# machine (this 2-vCPU VM's speed drifts by up to 1.5× over minutes) hits
+# them all alike; best and median wall time over the rounds.
+declare -A TIMES=() RSSMAX=() LINESOF=() SUMMARYOF=() FILESOF=()
+round=0
 
-# best_of LABEL CMD... → BEST, RSS
-best_of() {
-    local label=$1; shift
-    BEST=; RSS=0
-    local i t0 t1 wall rss
-    for ((i = 1; i <= RUNS; i++)); do
-        t0=$(now)
-        TZ=UTC /usr/bin/time -f %M -o "$OUT/time" "$@" >/dev/null 2>"$OUT/stderr" ||
-            { say "bench: $label failed:"; cat "$OUT/stderr" >&2; exit 1; }
-        t1=$(now)
-        wall=$(echo "$t1 - $t0" | bc -l)
-        rss=$(tail -1 "$OUT/time")
-        say "bench: $label run $i: $(printf '%.3f' "$wall") s, peak RSS $rss KiB, load $(load)"
-        if [[ -z $BEST ]] || (($(echo "$wall < $BEST" | bc -l))); then BEST=$wall; fi
-        if ((rss > RSS)); then RSS=$rss; fi
-    done
+# one_run KEY LABEL CMD... — one timed run of CMD (a packetlog run writes to $OUT/logs)
+one_run() {
+    local key=$1 label=$2; shift 2
+    rm -rf "$OUT/logs"
+    local t0 t1 wall rss lines=-
+    t0=$(now)
+    TZ=UTC /usr/bin/time -f %M -o "$OUT/time" "$@" >/dev/null 2>"$OUT/stderr" ||
+        { say "bench: $label failed:"; cat "$OUT/stderr" >&2; exit 1; }
+    t1=$(now)
+    wall=$(echo "$t1 - $t0" | bc -l)
+    rss=$(tail -1 "$OUT/time")
+    if [[ -d $OUT/logs ]]; then
+        lines=$(cat "$OUT"/logs/* | wc -l)
+        SUMMARYOF[$key]=$(grep '^packetlog: packets' "$OUT/stderr" | tail -1)
+        FILESOF[$key]=$(ls "$OUT/logs" | tr '\n' ' ')
+    fi
+    TIMES[$key]+=" $wall"
+    if ((rss > ${RSSMAX[$key]:-0})); then RSSMAX[$key]=$rss; fi
+    LINESOF[$key]=$lines
+    say "bench: round $round: $label: $(printf '%.3f' "$wall") s, $lines lines, peak RSS $rss KiB, load $(load)"
 }
+best() { tr ' ' '\n' <<<"${TIMES[$1]}" | grep . | sort -g | head -1; }
+median() { tr ' ' '\n' <<<"${TIMES[$1]}" | grep . | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 LOAD_BEFORE=$(load)
 say "bench: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), load $LOAD_BEFORE"
 PCAP_PACKETS=$("$FLOOR" "$PCAP" | awk '{print $2}')
 
-best_of "libpcap read loop" "$FLOOR" "$PCAP"; T_FLOOR=$BEST; R_FLOOR=$RSS
-best_of "tcpdump -n -r" tcpdump -n -r "$PCAP"; T_TCPDUMP=$BEST; R_TCPDUMP=$RSS
-run_packetlog "packetlog" "$PCAP" "${LOCAL[@]}"
-T_PL=$BEST; R_PL=$RSS; L_PL=$LINES; S_PL=$SUMMARY; F_PL=$FILES
-run_packetlog "packetlog --workers 0" "$PCAP" "${LOCAL[@]}" --workers 0
-T_PL0=$BEST; R_PL0=$RSS; L_PL0=$LINES
-run_packetlog "packetlog --workers 2" "$PCAP" "${LOCAL[@]}" --workers 2
-T_PL2=$BEST; R_PL2=$RSS; L_PL2=$LINES
-run_packetlog "packetlog --no-tcp-reassembly" "$PCAP" "${LOCAL[@]}" --no-tcp-reassembly
-T_PLN=$BEST; R_PLN=$RSS; L_PLN=$LINES; S_PLN=$SUMMARY
-
-rows=()
-row() {  # name seconds packets lines rss
-    local pps lps vf vt
-    pps=$(echo "$3 / $2" | bc -l)
-    lps=$([[ $4 == - ]] && echo - || printf '%.0f' "$(echo "$4 / $2" | bc -l)")
-    vf=$(printf '%.0f %%' "$(echo "$T_FLOOR / $2 * 100" | bc -l)")
-    vt=$([[ -z $T_TCPDUMP ]] && echo - || printf '%.1f×' "$(echo "$T_TCPDUMP / $2" | bc -l)")
-    rows+=("$(printf '| %s | %.3f | %.0f | %s | %s | %s | %.1f |' "$1" "$2" "$pps" "$lps" "$vf" "$vt" "$(echo "$5 / 1024" | bc -l)")")
-}
-row "packetlog -d (default: 1 worker, TCP reassembly)" "$T_PL" "$PCAP_PACKETS" "$L_PL" "$R_PL"
-row "packetlog -d --workers 0 (one thread)" "$T_PL0" "$PCAP_PACKETS" "$L_PL0" "$R_PL0"
-row "packetlog -d --workers 2" "$T_PL2" "$PCAP_PACKETS" "$L_PL2" "$R_PL2"
-row "packetlog -d --no-tcp-reassembly" "$T_PLN" "$PCAP_PACKETS" "$L_PLN" "$R_PLN"
-row "tcpdump -n -r > /dev/null" "$T_TCPDUMP" "$PCAP_PACKETS" - "$R_TCPDUMP"
-row "libpcap pcap_next_ex loop" "$T_FLOOR" "$PCAP_PACKETS" - "$R_FLOOR"
-
-# ---- optional: the shared generator's file
+# The shared generator's file, when ../shared is there.
 SHARED=$ROOT/../shared
+SPCAP=
 if [[ -f $SHARED/bench/mkbench.py && -f $SHARED/captures/resolver-v4v6.pcap ]]; then
     SPCAP=$WORK/packetlog-bench-shared-$PACKETS.pcap
     if [[ ! -s $SPCAP ]]; then
@@ -167,13 +130,47 @@ if [[ -f $SHARED/bench/mkbench.py && -f $SHARED/captures/resolver-v4v6.pcap ]]; 
         mv "$SPCAP.tmp" "$SPCAP"
     fi
     SP=$("$FLOOR" "$SPCAP" | awk '{print $2}')
-    best_of "libpcap read loop (shared)" "$FLOOR" "$SPCAP"; T_SF=$BEST
-    run_packetlog "packetlog (shared)" "$SPCAP" --local-address 10.53.100.53 --local-address fd00:53:100::53 \
-        --local-address 10.53.0.53 --local-address fd00:53::53
-    T_SAVE=$T_FLOOR T_SAVE_TD=$T_TCPDUMP; T_FLOOR=$T_SF T_TCPDUMP=
-    row "packetlog -d, shared mkbench file (÷ its own read loop, $(printf '%.3f' "$T_SF") s)" "$BEST" "$SP" "$LINES" "$RSS"
+fi
+SLOCAL=(--local-address 10.53.100.53 --local-address fd00:53:100::53 --local-address 10.53.0.53 --local-address fd00:53::53)
+
+PL=("$BIN" --protocol dns -r "$PCAP" "${LOCAL[@]}" -d "$OUT/logs")
+for ((round = 1; round <= RUNS; round++)); do
+    one_run floor "libpcap read loop" "$FLOOR" "$PCAP"
+    one_run tcpdump "tcpdump -n -r" tcpdump -n -r "$PCAP"
+    one_run pl "packetlog" "${PL[@]}"
+    one_run pl0 "packetlog --workers 0" "${PL[@]}" --workers 0
+    one_run pl2 "packetlog --workers 2" "${PL[@]}" --workers 2
+    one_run pln "packetlog --no-tcp-reassembly" "${PL[@]}" --no-tcp-reassembly
+    if [[ -n $SPCAP ]]; then
+        one_run sfloor "libpcap read loop (shared)" "$FLOOR" "$SPCAP"
+        one_run spl "packetlog (shared)" "$BIN" --protocol dns -r "$SPCAP" "${SLOCAL[@]}" -d "$OUT/logs"
+    fi
+done
+
+T_FLOOR=$(best floor); T_TCPDUMP=$(best tcpdump)
+rows=()
+row() {  # name key packets
+    local t m pps lps vf vt lines=${LINESOF[$2]}
+    t=$(best "$2"); m=$(median "$2")
+    pps=$(echo "$3 / $t" | bc -l)
+    lps=$([[ $lines == - ]] && echo - || printf '%.0f' "$(echo "$lines / $t" | bc -l)")
+    vf=$(printf '%.0f %%' "$(echo "$T_FLOOR / $t * 100" | bc -l)")
+    vt=$([[ -z $T_TCPDUMP ]] && echo - || printf '%.1f×' "$(echo "$T_TCPDUMP / $t" | bc -l)")
+    rows+=("$(printf '| %s | %.3f | %.3f | %.0f | %.0f | %s | %s | %s | %.1f |' "$1" "$t" "$m" "$pps" "$(echo "$3 / $m" | bc -l)" \
+        "$lps" "$vf" "$vt" "$(echo "${RSSMAX[$2]} / 1024" | bc -l)")")
+}
+row "packetlog -d (default: 1 worker, TCP reassembly)" pl "$PCAP_PACKETS"
+row "packetlog -d --workers 0 (one thread)" pl0 "$PCAP_PACKETS"
+row "packetlog -d --workers 2" pl2 "$PCAP_PACKETS"
+row "packetlog -d --no-tcp-reassembly" pln "$PCAP_PACKETS"
+row "tcpdump -n -r > /dev/null" tcpdump "$PCAP_PACKETS"
+row "libpcap pcap_next_ex loop" floor "$PCAP_PACKETS"
+if [[ -n $SPCAP ]]; then
+    T_SAVE=$T_FLOOR T_SAVE_TD=$T_TCPDUMP; T_FLOOR=$(best sfloor) T_TCPDUMP=
+    row "packetlog -d, shared mkbench file (÷ its own read loop, $(printf '%.3f' "$T_FLOOR") s)" spl "$SP"
     T_FLOOR=$T_SAVE T_TCPDUMP=$T_SAVE_TD
 fi
+L_PL=${LINESOF[pl]}; L_PLN=${LINESOF[pln]}; S_PL=${SUMMARYOF[pl]}; S_PLN=${SUMMARYOF[pln]}; F_PL=${FILESOF[pl]}
 
 # ---- heap allocations per packet, whole process
 # mallocs LD_PRELOAD-counted over the first FIRST packets and over all of them.
@@ -197,11 +194,11 @@ cat <<EOF
 
 packetlog benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)
 binary: $BIN (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$([[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no -- Sources Package.swift 2>/dev/null) ]] && echo ', Sources/ or Package.swift modified'))
-capture: $PCAP ($PCAP_PACKETS packets, $(du -m "$PCAP" | cut -f1) MB); best of $RUNS runs
+capture: $PCAP ($PCAP_PACKETS packets, $(du -m "$PCAP" | cut -f1) MB); $RUNS rounds (each runs every command once)
 load average (1/5/15 min): before $LOAD_BEFORE, after $LOAD_AFTER
 
-| run | best wall s | packets/s | lines/s | share of the libpcap read rate | × tcpdump's rate | peak RSS MiB |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| run | best wall s | median wall s | packets/s (best) | packets/s (median) | lines/s (best) | share of the libpcap read rate (best) | × tcpdump's rate (best) | peak RSS MiB |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 EOF
 printf '%s\n' "${rows[@]}"
 cat <<EOF
@@ -217,5 +214,5 @@ cat <<EOF
 lines written: $L_PL (reassembly), $L_PLN (--no-tcp-reassembly); files: $F_PL
 summary (reassembly):    $S_PL
 summary (no reassembly): $S_PLN
-(share of the libpcap read rate: the read loop's time ÷ this row's; × tcpdump's rate: tcpdump's time ÷ this row's.)
+(share of the libpcap read rate: the read loop's best time ÷ this row's; × tcpdump's rate: tcpdump's best time ÷ this row's.)
 EOF
