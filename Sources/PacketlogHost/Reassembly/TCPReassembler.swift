@@ -45,9 +45,18 @@ public final class TCPReassembler {
     public let limits: TCPReassemblyLimits
     public private(set) var statistics = TCPReassemblyStatistics()
     var flows: [TCPFlowKey: TCPStreamDirection] = [:]
-    /// Keys in creation order, for eviction under the flow cap.
-    var creationOrder: [TCPFlowKey] = []
+    /// Flows in creation order, for eviction under the flow cap: the key and
+    /// the serial number the direction got when it started. An entry whose
+    /// serial is not its key's direction's any more (the key ended and came
+    /// back) is stale: skipped, and dropped when the order is compacted, so
+    /// the order never holds more than one entry per tracked direction
+    /// after a compaction.
+    var creationOrder: [(key: TCPFlowKey, serial: UInt64)] = []
     var creationStart = 0
+    var nextSerial: UInt64 = 0
+    /// How often the creation order was compacted (a walk over it with a
+    /// lookup per entry; for tests: it must stay rare).
+    var compactions = 0
     /// The keys an idle sweep ends (reused, so a sweep allocates nothing once it has grown).
     var expiredScratch: [TCPFlowKey] = []
     var totalBytes = 0
@@ -177,8 +186,19 @@ public final class TCPReassembler {
                 stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, lastSeen: now, pool: bufferPool)
             }
             flows[key] = stream
-            if creationOrder.count == creationOrder.capacity { compactCreationOrder(force: true) }
-            creationOrder.append(key)
+            stream.serial = nextSerial
+            nextSerial &+= 1
+            if creationOrder.count == creationOrder.capacity {
+                compactCreationOrder(force: true)
+                // Still mostly full (the table is near its cap): make room,
+                // or every new flow would compact the whole order again. After
+                // a compaction it holds at most one entry per tracked flow, so
+                // it stays below about three times the cap.
+                if creationOrder.count * 4 > creationOrder.capacity * 3 {
+                    creationOrder.reserveCapacity(creationOrder.capacity * 2)
+                }
+            }
+            creationOrder.append((key, stream.serial))
         }
         statistics.streams += 1
         return stream
@@ -205,9 +225,9 @@ public final class TCPReassembler {
 
     private func evictOldest() {
         while creationStart < creationOrder.count {
-            let key = creationOrder[creationStart]
+            let (key, serial) = creationOrder[creationStart]
             creationStart += 1
-            if let stream = flows[key] {
+            if let stream = flows[key], stream.serial == serial {
                 if !stream.ended { statistics.evictedByFlowCap += 1 }
                 finish(key, stream)
                 flows[key] = nil
@@ -222,8 +242,9 @@ public final class TCPReassembler {
         guard totalBytes > limits.maxTotalBytes else { return }
         var index = creationStart
         while totalBytes > limits.maxTotalBytes, index < creationOrder.count {
-            let key = creationOrder[index]
+            let (key, serial) = creationOrder[index]
             index += 1
+            guard flows[key]?.serial == serial else { continue }
             if let stream = flows[key], !stream.ended, stream.heldBytes > 0 {
                 statistics.evictedByByteCap += 1
                 finish(key, stream)
@@ -258,8 +279,9 @@ public final class TCPReassembler {
     /// Drops used and stale keys from the eviction order, in place (no allocation).
     private func compactCreationOrder(force: Bool = false) {
         guard force || (creationStart > 1024 && creationStart * 2 > creationOrder.count) else { return }
+        compactions += 1
         var write = 0
-        for read in creationStart..<creationOrder.count where flows[creationOrder[read]] != nil {
+        for read in creationStart..<creationOrder.count where flows[creationOrder[read].key]?.serial == creationOrder[read].serial {
             creationOrder[write] = creationOrder[read]
             write += 1
         }

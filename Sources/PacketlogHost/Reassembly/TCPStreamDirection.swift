@@ -22,6 +22,9 @@ final class TCPStreamDirection {
     var lastSeen: Int64
     /// Ended: later segments are ignored until a new SYN.
     var ended = false
+    /// Set by the reassembler when the direction starts tracking a key
+    /// (matches its entry in the creation order).
+    var serial: UInt64 = 0
     /// Where small buffers come from and go back to (the reassembler's).
     unowned(unsafe) let pool: ReassemblyBufferPool
 
