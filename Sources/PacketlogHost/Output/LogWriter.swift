@@ -52,8 +52,11 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     public func start() {
-        let t = Thread { [self] in self.run() }
-        t.name = "packetlog-writer"
+        let t = Thread { [self] in
+            nameCurrentThread("pl-writer")
+            self.run()
+        }
+        t.name = "pl-writer"
         thread = t
         t.start()
     }

@@ -173,8 +173,11 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
     }
 
     func start() {
-        let t = Thread { [self] in self.run() }
-        t.name = "packetlog-worker-\(index)"
+        let t = Thread { [self] in
+            nameCurrentThread("pl-worker-\(index)")
+            self.run()
+        }
+        t.name = "pl-worker-\(index)"
         thread = t
         t.start()
     }
@@ -246,8 +249,11 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
     }
 
     func start() {
-        let t = Thread { [self] in self.run() }
-        t.name = "packetlog-merger"
+        let t = Thread { [self] in
+            nameCurrentThread("pl-merger")
+            self.run()
+        }
+        t.name = "pl-merger"
         thread = t
         t.start()
     }
