@@ -173,11 +173,12 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
     }
 
     func start() {
+        let name = "pl-worker-\(index)"
         let t = Thread { [self] in
-            nameCurrentThread("pl-worker-\(index)")
+            nameCurrentThread(name)
             self.run()
         }
-        t.name = "pl-worker-\(index)"
+        t.name = name
         thread = t
         t.start()
     }
