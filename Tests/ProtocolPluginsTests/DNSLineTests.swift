@@ -163,6 +163,44 @@ final class DNSLineTests: XCTestCase {
         }
     }
 
+    func testSkippingANameAcceptsExactlyWhatPrintingItAccepts() {
+        // Names the line shows are printed (and validated) by one loop, names
+        // it does not show are validated by another: if they disagreed, a
+        // message could be logged or rejected depending on which records the
+        // line happens to show. Random bytes with many pointers and labels.
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        var line = LineBuffer(capacity: 4096)
+        defer { line.deallocate() }
+        var agreed = 0, valid = 0
+        for _ in 0..<20_000 {
+            let count = Int(next() % 300) + 1
+            var bytes = [UInt8](repeating: 0, count: count)
+            for i in 0..<count {
+                let r = next()
+                switch r % 8 {
+                case 0: bytes[i] = 0                                   // root
+                case 1: bytes[i] = 0xC0 | UInt8(truncatingIfNeeded: r >> 8) & 0x01   // a pointer
+                case 2: bytes[i] = UInt8(truncatingIfNeeded: r >> 8) % 12 // a short label length
+                default: bytes[i] = UInt8(truncatingIfNeeded: r >> 8)
+                }
+            }
+            bytes.withUnsafeBytes { raw in
+                let message = ByteCursor(raw)
+                for offset in stride(from: 0, to: count, by: 7) {
+                    line.removeAll()
+                    let printed = DNSName.read(in: message, at: offset, into: &line)
+                    let skipped = DNSName.skip(in: message, at: offset)
+                    XCTAssertEqual(printed, skipped, "offset \(offset) of \(bytes)")
+                    if printed == skipped { agreed += 1 }
+                    if printed != nil { valid += 1; XCTAssertFalse(line.bytes.contains(UInt8(ascii: "\n"))) }
+                }
+            }
+        }
+        XCTAssertGreaterThan(valid, 1_000, "the random names must include valid ones")
+        XCTAssertGreaterThan(agreed, 50_000)
+    }
+
     func testTXTStringsAreQuotedAndEscaped() {
         // TAB, LF, CR, NUL, quote, backslash and high bytes inside TXT; an empty string too.
         let bytes = response({ w in

@@ -134,23 +134,6 @@ public enum DNSName {
         }
     }
 
-    /// One label's bytes with the spec's escaping: `"().;\@$` and `.` get a
-    /// backslash, bytes outside 0x21–0x7E become `\DDD`.
-    public static func appendLabel<S: ByteSink>(_ label: UnsafeRawBufferPointer, to sink: inout S) {
-        if S.discardsBytes { return }
-        sink.appendWithReservedCapacity(label.count &* 4) { p in
-            var out = 0
-            for byte in label {
-                if isPlain(byte) {
-                    p[out] = byte; out &+= 1
-                } else {
-                    out = appendEscaped(byte, to: p, at: out)
-                }
-            }
-            return out
-        }
-    }
-
     /// A byte that is not plain: `\c` for a printable one, `\DDD` otherwise.
     @usableFromInline
     static func appendEscaped(_ byte: UInt8, to p: UnsafeMutablePointer<UInt8>, at out: Int) -> Int {
