@@ -53,12 +53,14 @@ final class AddressTests: XCTestCase {
     /// Cached address text must be exactly the formatted text, whatever
     /// evicts whatever: many addresses share the 256 slots, and an IPv4
     /// address and the IPv6 address with the same bits must not be confused.
+    /// (A miss formats through `IPAddress.writeText`, a hit copies: both run.)
     func testAddressTextCacheGivesTheFormattedText() {
         var pool: [IPAddress] = []
         for i in 0..<600 {
             let v = UInt64.random(in: 0...UInt64(UInt32.max))
             pool.append(IPAddress(ipv4: UInt32(v)))
             pool.append(IPAddress(ipv6High: 0, low: v))   // the same bits as IPv6
+            pool.append(IPAddress(ipv6High: 0, low: 0x0000_FFFF_0000_0000 | v))   // IPv4-mapped: ::ffff:a.b.c.d
             pool.append(IPAddress(ipv6High: UInt64.random(in: 0...UInt64.max), low: i % 3 == 0 ? 1 : UInt64.random(in: 0...UInt64.max)))
         }
         let cache = AddressTextCache()

@@ -48,23 +48,7 @@ public extension ByteSink {
     @inlinable
     mutating func appendIPv4(_ v: UInt32) {
         if Self.discardsBytes { return }
-        appendWithReservedCapacity(15) { p in
-            var i = 0
-            var shift: UInt32 = 24
-            while true {
-                let octet = UInt8(truncatingIfNeeded: v >> shift)
-                if octet >= 100 {
-                    p[i] = 48 &+ octet / 100; p[i &+ 1] = 48 &+ (octet / 10) % 10; p[i &+ 2] = 48 &+ octet % 10; i &+= 3
-                } else if octet >= 10 {
-                    p[i] = 48 &+ octet / 10; p[i &+ 1] = 48 &+ octet % 10; i &+= 2
-                } else {
-                    p[i] = 48 &+ octet; i &+= 1
-                }
-                if shift == 0 { return i }
-                p[i] = UInt8(ascii: "."); i &+= 1
-                shift &-= 8
-            }
-        }
+        appendWithReservedCapacity(15) { p in IPv4Text.write(v, to: p) }
     }
 
     /// RFC 5952 canonical IPv6 text: lower-case, no leading zeros, the longest
@@ -85,6 +69,45 @@ public extension ByteSink {
     mutating func appendAddress(_ address: IPAddress) {
         if Self.discardsBytes { return }
         if address.isIPv6 { appendIPv6(high: address.high, low: address.low) } else { appendIPv4(address.ipv4) }
+    }
+}
+
+// MARK: - Address text into raw memory
+
+/// Dotted-quad text, written at a pointer (room for 15 bytes).
+public enum IPv4Text {
+    @inlinable
+    public static func write(_ v: UInt32, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var i = 0
+        var shift: UInt32 = 24
+        while true {
+            let octet = UInt8(truncatingIfNeeded: v >> shift)
+            if octet >= 100 {
+                p[i] = 48 &+ octet / 100; p[i &+ 1] = 48 &+ (octet / 10) % 10; p[i &+ 2] = 48 &+ octet % 10; i &+= 3
+            } else if octet >= 10 {
+                p[i] = 48 &+ octet / 10; p[i &+ 1] = 48 &+ octet % 10; i &+= 2
+            } else {
+                p[i] = 48 &+ octet; i &+= 1
+            }
+            if shift == 0 { return i }
+            p[i] = UInt8(ascii: "."); i &+= 1
+            shift &-= 8
+        }
+    }
+}
+
+public extension IPAddress {
+    /// The address's text (what `appendAddress` writes) at a pointer with
+    /// room for 39 bytes; returns its length.
+    @inlinable
+    func writeText(to p: UnsafeMutablePointer<UInt8>) -> Int {
+        guard isIPv6 else { return IPv4Text.write(ipv4, to: p) }
+        if high == 0, low >> 32 == 0xFFFF {
+            let prefix: StaticString = "::ffff:"
+            for i in 0..<7 { p[i] = prefix.utf8Start[i] }
+            return 7 &+ IPv4Text.write(UInt32(truncatingIfNeeded: low), to: p + 7)
+        }
+        return IPv6Text.write(high: high, low: low, to: p)
     }
 }
 

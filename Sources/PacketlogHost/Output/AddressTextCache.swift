@@ -25,30 +25,35 @@ public struct AddressTextCache {
     /// Appends `address` in its text form (the same bytes `appendAddress` writes).
     @inlinable
     public func append(_ address: IPAddress, to buffer: inout LineBuffer) {
+        buffer.appendWithReservedCapacity(Self.roomNeeded) { p in write(address, to: p) }
+    }
+
+    /// Room `write` needs at its pointer: 40 bytes are copied on a hit.
+    @inlinable public static var roomNeeded: Int { 40 }
+
+    /// Writes the text of `address` at `p` (room for `roomNeeded` bytes) and
+    /// returns its length: copied from the cache, or formatted and kept.
+    @inlinable
+    public func write(_ address: IPAddress, to p: UnsafeMutablePointer<UInt8>) -> Int {
         let mixed = (address.high ^ address.low &* 0x9E37_79B9_7F4A_7C15) &* 0xC2B2_AE3D_27D4_EB4F
         let entry = base + Int(truncatingIfNeeded: mixed >> 56) &* Self.entrySize
         let flags: UInt8 = address.isIPv6 ? 1 : 0
         let length = Int(entry.load(fromByteOffset: 16, as: UInt8.self))
+        let out = UnsafeMutableRawPointer(p)
         if length > 0, entry.load(as: UInt64.self) == address.high, entry.load(fromByteOffset: 8, as: UInt64.self) == address.low,
            entry.load(fromByteOffset: 17, as: UInt8.self) == flags {
             // Copy 40 bytes (the text and what follows it); only `length` count.
-            buffer.appendWithReservedCapacity(40) { p in
-                let out = UnsafeMutableRawPointer(p)
-                for i in stride(from: 0, to: 40, by: 8) {
-                    out.storeBytes(of: entry.load(fromByteOffset: 24 &+ i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
-                }
-                return length
+            for i in stride(from: 0, to: 40, by: 8) {
+                out.storeBytes(of: entry.load(fromByteOffset: 24 &+ i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
             }
-            return
+            return length
         }
-        let start = buffer.count
-        buffer.appendAddress(address)
-        let text = buffer.bytes(from: start, to: buffer.count)
-        guard text.count <= 39, let source = text.baseAddress else { return }
+        let written = address.writeText(to: p)
         entry.storeBytes(of: address.high, as: UInt64.self)
         entry.storeBytes(of: address.low, toByteOffset: 8, as: UInt64.self)
-        entry.storeBytes(of: UInt8(text.count), toByteOffset: 16, as: UInt8.self)
+        entry.storeBytes(of: UInt8(written), toByteOffset: 16, as: UInt8.self)
         entry.storeBytes(of: flags, toByteOffset: 17, as: UInt8.self)
-        (entry + 24).copyMemory(from: source, byteCount: text.count)
+        (entry + 24).copyMemory(from: out, byteCount: written)
+        return written
     }
 }

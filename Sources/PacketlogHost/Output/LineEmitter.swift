@@ -97,7 +97,28 @@ public struct LineEmitter {
     /// `<time> <src>#<sport> <dst>#<dport> ` — the common start of a line.
     @inlinable
     public mutating func appendTimeAndEndpoints(_ packet: PacketContext, withDate: Bool) {
-        if withDate { appendDateTime(packet.time) } else { appendTime(packet.time) }
+        if !withDate {
+            // The common case in one reservation, written through a pointer.
+            clock.update(packet.time.seconds)
+            let clock = self.clock, cache = addressText
+            buffer.appendWithReservedCapacity(12 + 2 * (AddressTextCache.roomNeeded + 7) + 1) { p in
+                var o = clock.writeTime(packet.time, to: p)
+                p[o] = UInt8(ascii: " "); o &+= 1
+                o &+= cache.write(packet.source, to: p + o)
+                p[o] = UInt8(ascii: "#"); o &+= 1
+                let sourceDigits = decimalDigitCount(UInt64(packet.sourcePort))
+                writeDecimal(UInt64(packet.sourcePort), digits: sourceDigits, to: p + o); o &+= sourceDigits
+                p[o] = UInt8(ascii: " "); o &+= 1
+                o &+= cache.write(packet.destination, to: p + o)
+                p[o] = UInt8(ascii: "#"); o &+= 1
+                let destinationDigits = decimalDigitCount(UInt64(packet.destinationPort))
+                writeDecimal(UInt64(packet.destinationPort), digits: destinationDigits, to: p + o); o &+= destinationDigits
+                p[o] = UInt8(ascii: " ")
+                return o &+ 1
+            }
+            return
+        }
+        appendDateTime(packet.time)
         buffer.append(UInt8(ascii: " "))
         appendEndpoint(packet.source, port: packet.sourcePort)
         buffer.append(UInt8(ascii: " "))

@@ -53,6 +53,17 @@ public struct LocalClock {
         b[at] = UInt8(48 + (v / 10) % 10); b[at + 1] = UInt8(48 + v % 10)
     }
 
+    /// Writes `HH:MM:SS.mmm` at `p` (12 bytes; the second must be the one
+    /// `update` was last called with) and returns 12.
+    @inlinable
+    public func writeTime(_ time: PacketTime, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        let raw = UnsafeMutableRawPointer(p)
+        raw.storeBytes(of: timeText.0, as: UInt64.self)
+        raw.storeBytes(of: timeText.1, toByteOffset: 8, as: UInt8.self)
+        writeDecimal(UInt64(time.milliseconds), digits: 3, to: p + 9)
+        return 12
+    }
+
     /// Appends `HH:MM:SS.mmm` (milliseconds truncated).
     @inlinable
     public mutating func appendTime<S: ByteSink>(_ time: PacketTime, to sink: inout S) {
