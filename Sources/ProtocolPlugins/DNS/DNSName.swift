@@ -44,73 +44,62 @@ public enum DNSName {
     /// byte, with escaping, otherwise.
     @usableFromInline
     static func write(in message: ByteCursor, at offset: Int, to out: UnsafeMutablePointer<UInt8>, written: inout Int) -> Int? {
-        guard let base = message.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let count = message.bytes.count
-        var position = offset
-        var end = -1                 // offset after the name in place, once a pointer is taken
-        var pointerLimit = offset    // every pointer must point below this
-        var wireLength = 0
         var o = 0
-        while true {
-            guard position >= 0, position < count else { return nil }
-            let length = base[position]
-            if length == 0 {
-                if o == 0 { out[0] = UInt8(ascii: "."); o = 1 }
-                written = o
-                return end >= 0 ? end : position &+ 1
-            }
-            if length < 0x40 {
-                let n = Int(length)
-                wireLength &+= n &+ 1
-                guard wireLength < maxWireLength, n < count &- position else { return nil }
-                if o > 0 { out[o] = UInt8(ascii: "."); o &+= 1 }
-                var i = position &+ 1
-                let stop = i &+ n
-                while i < stop {
-                    let left = stop &- i
-                    if i &+ 8 <= count {
-                        // Eight readable bytes (some may lie past the label):
-                        // copy them all, keep the label's, if all of those are common.
-                        let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                        let wanted: UInt64 = left >= 8 ? highBits : highBits & ((1 &<< UInt64(left &* 8)) &- 1)
-                        if commonNameBytes(word) & wanted == wanted {
-                            UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
-                            let taken = left >= 8 ? 8 : left
-                            o &+= taken
-                            i &+= taken
-                            continue
-                        }
+        let next = walk(in: message, at: offset) { base, start, n in
+            if o > 0 { out[o] = UInt8(ascii: "."); o &+= 1 }
+            var i = start
+            let stop = start &+ n
+            while i < stop {
+                let left = stop &- i
+                if i &+ 8 <= count {
+                    // Eight readable bytes (some may lie past the label):
+                    // copy them all, keep the label's, if all of those are common.
+                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    let wanted: UInt64 = left >= 8 ? highBits : highBits & ((1 &<< UInt64(left &* 8)) &- 1)
+                    if commonNameBytes(word) & wanted == wanted {
+                        UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
+                        let taken = left >= 8 ? 8 : left
+                        o &+= taken
+                        i &+= taken
+                        continue
                     }
-                    let byte = base[i]
-                    if isPlain(byte) {
-                        out[o] = byte; o &+= 1
-                    } else {
-                        o = appendEscaped(byte, to: out, at: o)
-                    }
-                    i &+= 1
                 }
-                position = stop
-            } else if length >= 0xC0 {
-                guard position &+ 1 < count else { return nil }
-                let target = Int(length & 0x3F) << 8 | Int(base[position &+ 1])
-                guard target < pointerLimit else { return nil }
-                if end < 0 { end = position &+ 2 }
-                pointerLimit = target
-                position = target
-            } else {
-                return nil
+                let byte = base[i]
+                if isPlain(byte) {
+                    out[o] = byte; o &+= 1
+                } else {
+                    o = appendEscaped(byte, to: out, at: o)
+                }
+                i &+= 1
             }
         }
+        guard let next else { return nil }
+        if o == 0 { out[0] = UInt8(ascii: "."); o = 1 }   // the root
+        written = o
+        return next
     }
 
     /// The offset after the name at `offset`, or `nil` when it is malformed
     /// (the same rules as `read`, nothing written).
     public static func skip(in message: ByteCursor, at offset: Int) -> Int? {
+        walk(in: message, at: offset) { _, _, _ in }
+    }
+
+    /// The one place the rules above are checked: follows the name at
+    /// `offset` through its labels and pointers, hands each label to `label`
+    /// (the message's bytes, the label's first byte, its length: inside the
+    /// message) and returns the offset after the name in place, or `nil`
+    /// when the name is malformed (`label` may then have run for the labels
+    /// before the fault).
+    @inline(__always)
+    static func walk(in message: ByteCursor, at offset: Int,
+                     label: (_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Void) -> Int? {
         guard let base = message.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let count = message.bytes.count
         var position = offset
-        var end = -1
-        var pointerLimit = offset
+        var end = -1                 // offset after the name in place, once a pointer is taken
+        var pointerLimit = offset    // every pointer must point below this
         var wireLength = 0
         while true {
             guard position >= 0, position < count else { return nil }
@@ -120,6 +109,7 @@ public enum DNSName {
                 let n = Int(length)
                 wireLength &+= n &+ 1
                 guard wireLength < maxWireLength, n < count &- position else { return nil }
+                label(UnsafePointer(base), position &+ 1, n)
                 position &+= n &+ 1
             } else if length >= 0xC0 {
                 guard position &+ 1 < count else { return nil }
