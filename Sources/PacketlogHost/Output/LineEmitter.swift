@@ -100,9 +100,9 @@ public struct LineEmitter {
         if !withDate {
             // The common case in one reservation, written through a pointer.
             clock.update(packet.time.seconds)
-            let clock = self.clock, cache = addressText
+            let timeText = clock.timeText, cache = addressText   // not the whole clock: copied per line
             buffer.appendWithReservedCapacity(12 + 2 * (AddressTextCache.roomNeeded + 7) + 1) { p in
-                var o = clock.writeTime(packet.time, to: p)
+                var o = LocalClock.writeTime(packet.time, text: timeText, to: p)
                 p[o] = UInt8(ascii: " "); o &+= 1
                 o &+= cache.write(packet.source, to: p + o)
                 p[o] = UInt8(ascii: "#"); o &+= 1

@@ -53,10 +53,10 @@ public struct LocalClock {
         b[at] = UInt8(48 + (v / 10) % 10); b[at + 1] = UInt8(48 + v % 10)
     }
 
-    /// Writes `HH:MM:SS.mmm` at `p` (12 bytes; the second must be the one
-    /// `update` was last called with) and returns 12.
+    /// Writes `HH:MM:SS.mmm` at `p` (12 bytes) from `text`, the `timeText`
+    /// of the second `time` falls in, and returns 12.
     @inlinable
-    public func writeTime(_ time: PacketTime, to p: UnsafeMutablePointer<UInt8>) -> Int {
+    static func writeTime(_ time: PacketTime, text timeText: (UInt64, UInt8), to p: UnsafeMutablePointer<UInt8>) -> Int {
         let raw = UnsafeMutableRawPointer(p)
         raw.storeBytes(of: timeText.0, as: UInt64.self)
         raw.storeBytes(of: timeText.1, toByteOffset: 8, as: UInt8.self)
