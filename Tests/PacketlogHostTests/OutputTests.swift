@@ -86,6 +86,62 @@ final class OutputTests: XCTestCase {
         }
     }
 
+    /// A buffer handed over whole (the pipeline's path for a batch whose
+    /// lines all go to one file) must land between the lines routed before
+    /// and after it, in its hour's file, and the caller must get an empty
+    /// buffer back; split files have no whole-buffer slot (their lines lose
+    /// the kind field, so they are always copied).
+    func testHandedOverBufferKeepsLineOrder() {
+        let dir = tempDirectory()
+        let files = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir)]
+        let writer = LogWriter(target: .files(files), chunkCount: 4, chunkCapacity: 4096)
+        writer.start()
+        var router = OutputRouter(writer: writer, modules: files, toStandardOutput: false)
+        let five = LogPeriod(year: 2026, month: 11, day: 27, hour: 5), six = LogPeriod(year: 2026, month: 11, day: 27, hour: 6)
+        var emitter = LineEmitter()
+        emitter.reset()
+        emit(&emitter, .clientQuery, "before")
+        router.route(&emitter, period: five)
+        emitter.reset()
+        emit(&emitter, .clientQuery, "whole1")
+        emit(&emitter, .clientResponse, "whole2")
+        XCTAssertNotNil(router.combinedSlot(module: 0, period: five))
+        XCTAssertEqual(router.combinedSlot(module: 0, period: five)?.slot, router.combinedSlot(module: 0, period: six)?.slot)
+        XCTAssertNotEqual(router.combinedSlot(module: 0, period: five)?.key, router.combinedSlot(module: 0, period: six)?.key)
+        router.handOver(&emitter.buffer, lines: emitter.records.count, module: 0, period: five)
+        XCTAssertEqual(emitter.buffer.count, 0, "the caller gets an empty buffer back")
+        emitter.reset()
+        emit(&emitter, .clientQuery, "after")
+        router.route(&emitter, period: five)
+        emitter.reset()
+        emit(&emitter, .clientQuery, "next-hour")
+        router.handOver(&emitter.buffer, lines: 1, module: 0, period: six)
+        router.flushAll()
+        writer.finish()
+        emitter.deallocate()
+        XCTAssertEqual(read(dir + "/dns-20261127-05.log"),
+                       "05:39:26.000 CQ before\n05:39:26.000 CQ whole1\n05:39:26.000 CR whole2\n05:39:26.000 CQ after\n")
+        XCTAssertEqual(read(dir + "/dns-20261127-06.log"), "05:39:26.000 CQ next-hour\n")
+        XCTAssertEqual(writer.linesWritten.load(ordering: .relaxed), 5)
+
+        let splitFiles = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, split: true)]
+        let splitRouter = OutputRouter(writer: writer, modules: splitFiles, toStandardOutput: false)
+        XCTAssertNil(splitRouter.combinedSlot(module: 0, period: five))
+    }
+
+    /// Free-buffer pools hand out the buffer returned last (still in cache;
+    /// the pool's tail is never touched), work queues stay first in, first out.
+    func testBufferPoolsAreLastInFirstOut() {
+        let pool = BlockingQueue<Int>(capacity: 4, lastInFirstOut: true)
+        let work = BlockingQueue<Int>(capacity: 4)
+        for i in 1...3 { pool.push(i); work.push(i) }
+        XCTAssertEqual([pool.pop(), pool.pop()], [3, 2])
+        XCTAssertEqual([work.pop(), work.pop()], [1, 2])
+        pool.push(7); work.push(7)
+        XCTAssertEqual([pool.pop(), pool.tryPop(), pool.tryPop()], [7, 1, nil])
+        XCTAssertEqual([work.pop(), work.tryPop(), work.tryPop()], [3, 7, nil])
+    }
+
     func testFilesAreAppendedNotTruncated() {
         // A restart must never lose what an earlier run wrote.
         let dir = tempDirectory()

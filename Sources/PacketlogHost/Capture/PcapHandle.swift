@@ -52,29 +52,59 @@ public final class PcapHandle {
     public let isLive: Bool
     /// The device name (live) or file path.
     public let source: String
+    /// The stdio buffer of a capture file's `FILE` (owned here, freed after
+    /// `pcap_close`), or `nil`.
+    private let fileBuffer: UnsafeMutableRawPointer?
 
-    private init(handle: OpaquePointer, isLive: Bool, source: String) throws {
+    private init(handle: OpaquePointer, isLive: Bool, source: String, fileBuffer: UnsafeMutableRawPointer? = nil) throws {
         self.handle = handle
         self.isLive = isLive
         self.source = source
+        self.fileBuffer = fileBuffer
         self.linkType = LinkType(rawValue: pcap_datalink(handle))
         guard linkType.isSupported else {
             pcap_close(handle)
+            fileBuffer?.deallocate()
             throw CaptureError.unsupportedLink(linkType.rawValue)
         }
     }
 
-    deinit { pcap_close(handle) }
+    deinit {
+        pcap_close(handle)
+        fileBuffer?.deallocate()
+    }
 
-    /// Opens a capture file (pcap or pcapng, µs or ns) with nanosecond timestamps.
+    /// The stdio buffer for reading capture files. libpcap reads a file
+    /// with `fread`, and glibc's default buffer (4 KiB) costs one `read`
+    /// system call per 4 KiB; 64 KiB takes a quarter less CPU for reading a
+    /// 385 MB file (measured: 0.31 s → 0.23 s), while 256 KiB and more no
+    /// longer fit the caches and are slower than the default.
+    public static let fileReadBufferBytes = 64 * 1024
+
+    /// Opens a capture file (pcap or pcapng, µs or ns) with nanosecond
+    /// timestamps; `-` is standard input.
     public static func openFile(_ path: String) throws -> PcapHandle {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
-            var why = String(cString: errbuf)
+        func failure(_ libpcapReason: String) -> CaptureError {
+            var why = libpcapReason
             if access(path, F_OK) != 0 { why = "no such file" } else if access(path, R_OK) != 0 { why = "permission denied" }
-            throw CaptureError.openFile(path, why)
+            return CaptureError.openFile(path, why)
         }
-        return try PcapHandle(handle: h, isLive: false, source: path)
+        if path == "-" {
+            guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+                throw CaptureError.openFile(path, String(cString: errbuf))
+            }
+            return try PcapHandle(handle: h, isLive: false, source: path)
+        }
+        guard let file = fopen(path, "rb") else { throw failure(String(cString: strerror(errno))) }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileReadBufferBytes, alignment: 64)
+        _ = setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileReadBufferBytes)
+        guard let h = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+            fclose(file)   // libpcap leaves the FILE to its caller when it fails
+            buffer.deallocate()
+            throw failure(String(cString: errbuf))
+        }
+        return try PcapHandle(handle: h, isLive: false, source: path, fileBuffer: buffer)
     }
 
     /// Opens a live interface: TPACKET_V3 ring of `bufferBytes`, `snaplen`,

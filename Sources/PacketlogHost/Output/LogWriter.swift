@@ -47,7 +47,7 @@ public final class LogWriter: @unchecked Sendable {
     public init(target: Target, chunkCount: Int = 32, chunkCapacity: Int = 1 << 20) {
         self.target = target
         commands = BlockingQueue(capacity: chunkCount + 8)
-        freeChunks = BlockingQueue(capacity: chunkCount)
+        freeChunks = BlockingQueue(capacity: chunkCount, lastInFirstOut: true)
         for _ in 0..<chunkCount { freeChunks.push(OutputChunk(capacity: chunkCapacity)) }
     }
 

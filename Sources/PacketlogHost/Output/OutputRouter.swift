@@ -58,6 +58,41 @@ public struct OutputRouter {
         if open[slot].buffer.count >= flushThreshold { submit(slot: slot) }
     }
 
+    // MARK: Whole buffers
+
+    /// A buffer of at least this many bytes is worth handing over whole
+    /// (`handOver`) rather than copying line by line; smaller ones are
+    /// copied so that many small batches (a quiet live capture) still make
+    /// one write.
+    public static let handOverMinimumBytes = 64 * 1024
+
+    /// The file slot and period key a line of `module` in `period` goes to,
+    /// or `nil` when its lines go to split files (the kind field is then cut
+    /// out of each line, so it must be copied).
+    @inlinable
+    public func combinedSlot(module: Int, period: LogPeriod) -> (slot: Int, key: Int)? {
+        let module = toStandardOutput ? 0 : module
+        guard !splits[module] else { return nil }
+        return (module &* 5, period.key(rotations[module]))
+    }
+
+    /// Hands `buffer` — complete lines, `lines` of them, that all go to the
+    /// combined file of `module` in `period` — to the writer as it is, and
+    /// gives the caller an empty buffer in exchange: no copy of the lines.
+    /// Whatever the slot already held is submitted first, so the order of
+    /// lines in the file stays the order of the calls.
+    public mutating func handOver(_ buffer: inout LineBuffer, lines: Int, module: Int, period: LogPeriod) {
+        let module = toStandardOutput ? 0 : module
+        let slot = module &* 5
+        let key = period.key(rotations[module])
+        submit(slot: slot)
+        openChunk(slot: slot, module: module, kind: nil, period: period, key: key)
+        swap(&open[slot].buffer, &buffer)
+        buffer.removeAll()
+        open[slot].lines = lines
+        submit(slot: slot)
+    }
+
     /// Starts a chunk for `slot` and `period`, handing the slot's previous
     /// chunk (an earlier period) to the writer.
     @usableFromInline

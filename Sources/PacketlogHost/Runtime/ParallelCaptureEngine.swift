@@ -48,7 +48,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         decoder = PacketDecoder(linkType: pcap.linkType,
                                 defragmenter: settings.ipDefragmentation ? IPDefragmenter(limits: settings.defragmentationLimits) : nil)
         let batchCount = 8
-        freeBatches = BlockingQueue(capacity: batchCount)
+        freeBatches = BlockingQueue(capacity: batchCount, lastInFirstOut: true)
         for _ in 0..<batchCount { freeBatches.push(PacketBatch(capacity: 4 << 20, maxEntries: max(1, settings.batchPackets))) }
         batch = freeBatches.pop()
         var workers: [ParallelWorker<Modules>] = []
@@ -168,7 +168,7 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
         self.modules = modules
         input = BlockingQueue(capacity: queueDepth)
         output = BlockingQueue(capacity: queueDepth)
-        freeOutputs = BlockingQueue(capacity: queueDepth)
+        freeOutputs = BlockingQueue(capacity: queueDepth, lastInFirstOut: true)
         for _ in 0..<queueDepth { freeOutputs.push(WorkerOutput()) }
     }
 
@@ -278,7 +278,8 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
             for worker in workers { outputs.append(worker.output.pop()) }
             // k-way merge by packet index; each worker's lines are already in order.
             for i in cursors.indices { cursors[i] = 0 }
-            while true {
+            let handedOver = outputs.count == 1 && handOverWhole(outputs[0], of: batch)
+            while !handedOver {
                 var best = -1
                 var bestPacket = Int.max
                 for w in outputs.indices {
@@ -317,6 +318,29 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         finished = true
         done.broadcast()
         done.unlock()
+    }
+
+    /// One worker's lines for `batch` when they all go to one file (one
+    /// module, one period, combined files) and are many: hands the worker's
+    /// buffer itself to the writer instead of copying every line (the lines
+    /// of one worker are already in packet order). `false` when it does not
+    /// apply; nothing was routed then.
+    private func handOverWhole(_ out: WorkerOutput, of batch: PacketBatch) -> Bool {
+        let records = out.emitter.records
+        guard let first = records.first, let last = records.last,
+              last.end >= OutputRouter.handOverMinimumBytes else { return false }
+        clock.update(batch.entries[first.packet].packet.time.seconds)
+        let period = clock.period
+        guard let target = router.combinedSlot(module: first.module, period: period) else { return false }
+        for record in records {
+            clock.update(batch.entries[record.packet].packet.time.seconds)
+            guard let other = router.combinedSlot(module: record.module, period: clock.period), other == target else { return false }
+        }
+        // Lines are contiguous from 0; bytes after the last one (a line a
+        // module began and never ended) are not part of the output.
+        out.emitter.buffer.truncate(to: last.end)
+        router.handOver(&out.emitter.buffer, lines: records.count, module: first.module, period: period)
+        return true
     }
 
     // MARK: Statistics
