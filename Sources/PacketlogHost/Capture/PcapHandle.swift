@@ -99,6 +99,9 @@ public final class PcapHandle {
         guard let file = fopen(path, "rb") else { throw failure(String(cString: strerror(errno))) }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileReadBufferBytes, alignment: 64)
         _ = setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileReadBufferBytes)
+        // Only the capture thread reads this FILE: libpcap's two `fread`s per
+        // packet need not take the stream's lock.
+        _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
         guard let h = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
             fclose(file)   // libpcap leaves the FILE to its caller when it fails
             buffer.deallocate()

@@ -56,8 +56,11 @@ public struct LineEmitter {
     public mutating func appendKind(_ kind: MessageKind) {
         kindOffset = buffer.count
         self.kind = kind
-        buffer.append(kind.label)
-        buffer.append(UInt8(ascii: " "))
+        let label = kind.label.utf8Start
+        buffer.appendWithReservedCapacity(3) { p in
+            p[0] = label[0]; p[1] = label[1]; p[2] = UInt8(ascii: " ")
+            return 3
+        }
     }
 
     /// Ends the line: it will be written.

@@ -12,25 +12,29 @@ public enum DNSLineFormatter {
     public static func appendBody<S: ByteSink>(_ reader: inout DNSMessageReader, overTCP: Bool, to sink: inout S) -> Bool {
         let header = reader.header
         var discard = DiscardingSink()
-        let id = header.id
-        sink.appendWithReservedCapacity(5) { p in
+        // `<ID> <code> ` and, for a response, `<qd>/<an>/<ns>/<ar> `: one
+        // reservation (the code is 0–15, so always two digits).
+        sink.appendWithReservedCapacity(8 + 4 * 6) { p in
+            let id = header.id
             p[0] = hexDigitUpper(UInt8(truncatingIfNeeded: id >> 12) & 0x0F)
             p[1] = hexDigitUpper(UInt8(truncatingIfNeeded: id >> 8) & 0x0F)
             p[2] = hexDigitUpper(UInt8(truncatingIfNeeded: id >> 4) & 0x0F)
             p[3] = hexDigitUpper(UInt8(truncatingIfNeeded: id) & 0x0F)
             p[4] = UInt8(ascii: " ")
-            return 5
-        }
-        if header.isResponse {
-            sink.appendDecimal(header.rcode, width: 2)
-            sink.append(UInt8(ascii: " "))
-            sink.appendDecimal(header.questionCount); sink.append(UInt8(ascii: "/"))
-            sink.appendDecimal(header.answerCount); sink.append(UInt8(ascii: "/"))
-            sink.appendDecimal(header.authorityCount); sink.append(UInt8(ascii: "/"))
-            sink.appendDecimal(header.additionalCount); sink.append(UInt8(ascii: " "))
-        } else {
-            sink.appendDecimal(header.opcode, width: 2)
-            sink.append(UInt8(ascii: " "))
+            let code = UInt8(truncatingIfNeeded: header.isResponse ? header.rcode : header.opcode)
+            p[5] = 48 &+ code / 10
+            p[6] = 48 &+ code % 10
+            p[7] = UInt8(ascii: " ")
+            guard header.isResponse else { return 8 }
+            var o = 8
+            for (index, count) in [header.questionCount, header.answerCount, header.authorityCount, header.additionalCount].enumerated() {
+                let digits = decimalDigitCount(UInt64(count))
+                writeDecimal(UInt64(count), digits: digits, to: p + o)
+                o &+= digits
+                p[o] = index == 3 ? UInt8(ascii: " ") : UInt8(ascii: "/")
+                o &+= 1
+            }
+            return o
         }
 
         // Questions: the first one is the body of a query and of an answerless response.

@@ -39,45 +39,60 @@ public enum DNSName {
 
     /// The name's presentation into `out` (room for `maxPresentationLength`
     /// bytes plus 8 of slack), in one pass over the wire bytes; `written` is
-    /// its length. Labels are copied 8 bytes at a time while the bytes are
-    /// letters, digits, `-` or `_` (checked for 8 bytes at once), and byte by
-    /// byte, with escaping, otherwise.
+    /// its length. A label is first checked against the escape table (one
+    /// load per byte); a label that needs no escape — nearly every one — is
+    /// copied 8 bytes at a time, the others byte by byte with escapes.
     @usableFromInline
     static func write(in message: ByteCursor, at offset: Int, to out: UnsafeMutablePointer<UInt8>, written: inout Int) -> Int? {
         let count = message.bytes.count
+        let classes = escapeClasses.utf8Start
         var o = 0
         let next = walk(in: message, at: offset) { base, start, n in
-            if o > 0 { out[o] = UInt8(ascii: "."); o &+= 1 }
-            var i = start
+            var p = out + o
+            if o > 0 { p.pointee = UInt8(ascii: "."); p += 1 }
             let stop = start &+ n
-            while i < stop {
-                let left = stop &- i
-                if i &+ 8 <= count {
-                    // Eight readable bytes (some may lie past the label):
-                    // copy them all, keep the label's, if all of those are common.
-                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    let wanted: UInt64 = left >= 8 ? highBits : highBits & ((1 &<< UInt64(left &* 8)) &- 1)
-                    if commonNameBytes(word) & wanted == wanted {
-                        UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
-                        let taken = left >= 8 ? 8 : left
-                        o &+= taken
-                        i &+= taken
-                        continue
+            var escapes: UInt8 = 0
+            var i = start
+            while i < stop { escapes |= classes[Int(base[i])]; i &+= 1 }
+            i = start
+            if escapes & 3 == 0 {
+                // Plain: whole words while 8 bytes remain in the message
+                // (the last may run past the label: only its bytes count).
+                while i &+ 8 <= count, i < stop {
+                    UnsafeMutableRawPointer(p).storeBytes(of: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                    let taken = Swift.min(8, stop &- i)
+                    p += taken
+                    i &+= taken
+                }
+                while i < stop { p.pointee = base[i]; p += 1; i &+= 1 }
+            } else {
+                while i < stop {
+                    let byte = base[i]
+                    switch classes[Int(byte)] & 3 {
+                    case 0: p.pointee = byte; p += 1
+                    case 1: p[0] = UInt8(ascii: "\\"); p[1] = byte; p += 2
+                    default:
+                        p[0] = UInt8(ascii: "\\"); p[1] = 48 &+ byte / 100
+                        p[2] = 48 &+ (byte / 10) % 10; p[3] = 48 &+ byte % 10
+                        p += 4
                     }
+                    i &+= 1
                 }
-                let byte = base[i]
-                if isPlain(byte) {
-                    out[o] = byte; o &+= 1
-                } else {
-                    o = appendEscaped(byte, to: out, at: o)
-                }
-                i &+= 1
             }
+            o = p - out
         }
         guard let next else { return nil }
         if o == 0 { out[0] = UInt8(ascii: "."); o = 1 }   // the root
         written = o
         return next
+    }
+
+    /// How each byte value is printed in a label, as ASCII digits indexed by
+    /// the byte: `0` as itself (0x21–0x7E except `"().;\\@$`), `1` as `\c`
+    /// (those eight), `2` as `\DDD` (everything else, space included).
+    @usableFromInline
+    static var escapeClasses: StaticString {
+        "2222222222222222222222222222222220101000110000100000000000010000100000000000000000000000000010000000000000000000000000000000000222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222"
     }
 
     /// The offset after the name at `offset`, or `nil` when it is malformed
@@ -123,56 +138,6 @@ public enum DNSName {
             }
         }
     }
-
-    /// A byte that is not plain: `\c` for a printable one, `\DDD` otherwise.
-    @usableFromInline
-    static func appendEscaped(_ byte: UInt8, to p: UnsafeMutablePointer<UInt8>, at out: Int) -> Int {
-        if byte >= 0x21 && byte <= 0x7E {
-            p[out] = UInt8(ascii: "\\"); p[out &+ 1] = byte
-            return out &+ 2
-        }
-        p[out] = UInt8(ascii: "\\"); p[out &+ 1] = 48 &+ byte / 100
-        p[out &+ 2] = 48 &+ (byte / 10) % 10; p[out &+ 3] = 48 &+ byte % 10
-        return out &+ 4
-    }
-}
-
-extension DNSName {
-    /// A label byte printed as itself: 0x21–0x7E except `"().;\\@$`.
-    /// (Two 64-bit masks picked without a branch: this runs for every name
-    /// byte, and letters and digits fall on different masks.)
-    @inlinable @inline(__always)
-    static func isPlain(_ byte: UInt8) -> Bool {
-        let mask = byte & 0x40 == 0 ? plainLow : plainHigh
-        return byte < 0x80 && (mask >> UInt64(byte & 0x3F)) & 1 != 0
-    }
-
-    /// The high bit of every byte.
-    @usableFromInline static var highBits: UInt64 { 0x8080_8080_8080_8080 }
-
-    /// For the 8 bytes of `word` (memory order), the high bit of each byte
-    /// that is a letter, a digit, `-` or `_` — the bytes of nearly every
-    /// name, all printed as themselves. Other bytes (including every plain
-    /// byte outside this set) get 0 and take the byte-by-byte path.
-    @inlinable @inline(__always)
-    static func commonNameBytes(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let low7 = word & ~highBits            // so no byte carries into the next below
-        @inline(__always) func within(_ x: UInt64, _ lo: UInt64, _ hi: UInt64) -> UInt64 {
-            // Byte ≥ lo sets its high bit in the first sum, byte > hi in the second.
-            (x &+ ones &* (0x80 &- lo)) & ~(x &+ ones &* (0x7F &- hi))
-        }
-        let letters = within(low7 | ones &* 0x20, 0x61, 0x7A)   // A–Z folded onto a–z
-        let digits = within(low7, 0x30, 0x39)
-        let dash = within(low7, 0x2D, 0x2D)
-        let underscore = within(low7, 0x5F, 0x5F)
-        return (letters | digits | dash | underscore) & ~word & highBits
-    }
-
-    /// Bits 0x21–0x3F except `"` `$` `(` `)` `.` `;`.
-    @usableFromInline static var plainLow: UInt64 { 0xF7FFBCEA00000000 }
-    /// Bits 0x40–0x7E (as 0–62) except `@` and backslash.
-    @usableFromInline static var plainHigh: UInt64 { 0x7FFFFFFFEFFFFFFE }
 }
 
 // MARK: - Character-strings
