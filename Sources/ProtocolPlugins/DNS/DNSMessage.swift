@@ -77,9 +77,9 @@ public struct DNSMessageReader {
     /// Reads the next question; its name's presentation goes to `sink`.
     public mutating func readQuestion<S: ByteSink>(nameInto sink: inout S) -> DNSQuestion? {
         guard let afterName = DNSName.read(in: message, at: offset, into: &sink),
-              let type: UInt16 = message.getInteger(at: afterName),
-              let dnsClass: UInt16 = message.getInteger(at: afterName &+ 2) else { return nil }
-        let question = DNSQuestion(nameOffset: offset, type: DNSType(rawValue: type), dnsClass: DNSClass(rawValue: dnsClass))
+              let fixed: UInt32 = message.getInteger(at: afterName) else { return nil }
+        let question = DNSQuestion(nameOffset: offset, type: DNSType(rawValue: UInt16(truncatingIfNeeded: fixed >> 16)),
+                                   dnsClass: DNSClass(rawValue: UInt16(truncatingIfNeeded: fixed)))
         offset = afterName &+ 4
         return question
     }
@@ -88,15 +88,16 @@ public struct DNSMessageReader {
     /// goes to `sink`, the fixed fields are read and the rdata is checked to
     /// lie inside the message. `readRdata` must follow.
     public mutating func readRecordHeader<S: ByteSink>(nameInto sink: inout S) -> DNSRecord? {
+        // The 10 fixed bytes (type, class, TTL, rdata length) with one bounds check.
         guard let afterName = DNSName.read(in: message, at: offset, into: &sink),
-              let type: UInt16 = message.getInteger(at: afterName),
-              let dnsClass: UInt16 = message.getInteger(at: afterName &+ 2),
-              let ttl: UInt32 = message.getInteger(at: afterName &+ 4),
-              let rdLength: UInt16 = message.getInteger(at: afterName &+ 8) else { return nil }
+              let typeAndClass: UInt32 = message.getInteger(at: afterName),
+              let ttlAndLength: UInt64 = message.getInteger(at: afterName &+ 2) else { return nil }
+        let rdLength = Int(truncatingIfNeeded: ttlAndLength & 0xFFFF)
         let rdataOffset = afterName &+ 10
-        guard Int(rdLength) <= message.bytes.count &- rdataOffset else { return nil }
-        let record = DNSRecord(nameOffset: offset, type: DNSType(rawValue: type), dnsClass: DNSClass(rawValue: dnsClass),
-                               ttl: ttl, rdataOffset: rdataOffset, rdataLength: Int(rdLength))
+        guard rdLength <= message.bytes.count &- rdataOffset else { return nil }
+        let record = DNSRecord(nameOffset: offset, type: DNSType(rawValue: UInt16(truncatingIfNeeded: typeAndClass >> 16)),
+                               dnsClass: DNSClass(rawValue: UInt16(truncatingIfNeeded: typeAndClass)),
+                               ttl: UInt32(truncatingIfNeeded: ttlAndLength >> 16), rdataOffset: rdataOffset, rdataLength: rdLength)
         offset = rdataOffset
         return record
     }
