@@ -104,29 +104,47 @@ public struct LineEmitter {
             // The common case in one reservation, written through a pointer.
             clock.update(packet.time.seconds)
             let timeText = clock.timeText, cache = addressText   // not the whole clock: copied per line
-            buffer.appendWithReservedCapacity(12 + 2 * (AddressTextCache.roomNeeded + 7) + 1) { p in
+            let rendered = packet.renderedEndpoints
+            buffer.appendWithReservedCapacity(13 + Self.endpointsRoom) { p in
                 var o = LocalClock.writeTime(packet.time, text: timeText, to: p)
                 p[o] = UInt8(ascii: " "); o &+= 1
-                o &+= cache.write(packet.source, to: p + o)
-                p[o] = UInt8(ascii: "#"); o &+= 1
-                let sourceDigits = decimalDigitCount(UInt64(packet.sourcePort))
-                writeDecimal(UInt64(packet.sourcePort), digits: sourceDigits, to: p + o); o &+= sourceDigits
-                p[o] = UInt8(ascii: " "); o &+= 1
-                o &+= cache.write(packet.destination, to: p + o)
-                p[o] = UInt8(ascii: "#"); o &+= 1
-                let destinationDigits = decimalDigitCount(UInt64(packet.destinationPort))
-                writeDecimal(UInt64(packet.destinationPort), digits: destinationDigits, to: p + o); o &+= destinationDigits
-                p[o] = UInt8(ascii: " ")
-                return o &+ 1
+                if let text = rendered.baseAddress, rendered.count <= Self.endpointsRoom {
+                    UnsafeMutableRawPointer(p + o).copyMemory(from: text, byteCount: rendered.count)
+                    return o &+ rendered.count
+                }
+                return o &+ Self.writeEndpoints(packet, cache: cache, to: p + o)
             }
             return
         }
         appendDateTime(packet.time)
         buffer.append(UInt8(ascii: " "))
-        appendEndpoint(packet.source, port: packet.sourcePort)
-        buffer.append(UInt8(ascii: " "))
-        appendEndpoint(packet.destination, port: packet.destinationPort)
-        buffer.append(UInt8(ascii: " "))
+        let rendered = packet.renderedEndpoints
+        if rendered.count > 0, rendered.count <= Self.endpointsRoom {
+            buffer.append(contentsOf: rendered)
+            return
+        }
+        let cache = addressText
+        buffer.appendWithReservedCapacity(Self.endpointsRoom) { p in Self.writeEndpoints(packet, cache: cache, to: p) }
+    }
+
+    /// Room `writeEndpoints` needs at its pointer.
+    public static var endpointsRoom: Int { 2 * (AddressTextCache.roomNeeded + 7) + 1 }
+
+    /// Writes `<src>#<sport> <dst>#<dport> ` at `p` (room for
+    /// `endpointsRoom` bytes) and returns its length.
+    @inlinable
+    public static func writeEndpoints(_ packet: PacketContext, cache: AddressTextCache, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = cache.write(packet.source, to: p)
+        p[o] = UInt8(ascii: "#"); o &+= 1
+        let sourceDigits = decimalDigitCount(UInt64(packet.sourcePort))
+        writeDecimal(UInt64(packet.sourcePort), digits: sourceDigits, to: p + o); o &+= sourceDigits
+        p[o] = UInt8(ascii: " "); o &+= 1
+        o &+= cache.write(packet.destination, to: p + o)
+        p[o] = UInt8(ascii: "#"); o &+= 1
+        let destinationDigits = decimalDigitCount(UInt64(packet.destinationPort))
+        writeDecimal(UInt64(packet.destinationPort), digits: destinationDigits, to: p + o); o &+= destinationDigits
+        p[o] = UInt8(ascii: " ")
+        return o &+ 1
     }
 }
 

@@ -53,6 +53,16 @@ final class PacketBatch: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: destination, count: bytes.count)
     }
 
+    /// Lets `body` write at most `maxCount` bytes into the batch (it
+    /// returns how many it wrote); `nil` when they may not fit.
+    func write(atMost maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) -> UnsafeRawBufferPointer? {
+        guard maxCount <= capacity - used else { return nil }
+        let destination = storage + used
+        let count = body(destination.assumingMemoryBound(to: UInt8.self))
+        used += (count + 7) & ~7
+        return UnsafeRawBufferPointer(start: destination, count: count)
+    }
+
     /// Whether `bytes` lies inside this batch's storage.
     func holds(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return true }

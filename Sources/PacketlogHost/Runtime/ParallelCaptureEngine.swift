@@ -32,6 +32,8 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
     let merger: ParallelMerger<Modules>
     let freeBatches: BlockingQueue<PacketBatch>
     var batch: PacketBatch
+    /// The text of recently seen addresses, for the endpoints rendered here.
+    let addressText = AddressTextCache()
     public private(set) var packets: UInt64 = 0
     let report: @Sendable (String) -> Void
     /// When the counters were last printed for `statsIntervalSeconds` (monotonic ms).
@@ -61,6 +63,8 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
                                 router: OutputRouter(writer: writer, modules: files, toStandardOutput: toStandardOutput),
                                 writer: writer)
     }
+
+    deinit { addressText.deallocate() }
 
     /// Runs the capture to its end, then drains the pipeline.
     public func run() -> CaptureEnding {
@@ -101,6 +105,14 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
             }
             packet.sourceIsLocal = localAddresses.contains(packet.source)
             packet.destinationIsLocal = localAddresses.contains(packet.destination)
+            if !packet.payload.isEmpty {
+                // The line's endpoints, rendered here: the workers format
+                // everything else, and this thread has time to spare.
+                let cache = addressText, context = packet
+                if let text = batch.write(atMost: LineEmitter.endpointsRoom, { LineEmitter.writeEndpoints(context, cache: cache, to: $0) }) {
+                    packet.renderedEndpoints = text
+                }
+            }
             let shard = workerCount == 1 ? 0 : Int(packet.flowHash % workerCount)
             batch.entries.append(PacketBatch.Entry(packet: packet, shard: shard))
         }
