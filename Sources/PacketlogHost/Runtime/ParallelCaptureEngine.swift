@@ -114,7 +114,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
                 }
             }
             let shard = workerCount == 1 ? 0 : Int(packet.flowHash % workerCount)
-            batch.entries.append(PacketBatch.Entry(packet: packet, shard: shard))
+            batch.append(PacketBatch.Entry(packet: packet, shard: shard))
         }
         return limits()
     }
@@ -208,9 +208,10 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
             if isEnd {
                 modules.finish()
             } else {
-                for i in batch.entries.indices where batch.entries[i].shard == index {
+                let entries = batch.entries
+                for i in entries.indices where entries[i].shard == index {
                     out.emitter.packetIndex = i
-                    if !modules.dispatch(batch.entries[i].packet, into: &out.emitter) { otherPorts &+= 1 }
+                    if !modules.dispatch(entries[i].packet, into: &out.emitter) { otherPorts &+= 1 }
                 }
             }
             lock.unlock()
