@@ -44,7 +44,7 @@ public struct TCPReassemblyStatistics: Sendable {
 public final class TCPReassembler {
     public let limits: TCPReassemblyLimits
     public private(set) var statistics = TCPReassemblyStatistics()
-    var flows: [TCPFlowKey: TCPStreamDirection] = [:]
+    var flows: TCPFlowTable
     /// Flows in creation order, for eviction under the flow cap: the key and
     /// the serial number the direction got when it started. An entry whose
     /// serial is not its key's direction's any more (the key ended and came
@@ -75,8 +75,8 @@ public final class TCPReassembler {
     public init(limits: TCPReassemblyLimits = TCPReassemblyLimits()) {
         self.limits = limits
         // Room for the usual number of directions; the table grows (once) for
-        // more. Not the cap: the idle sweep walks every bucket.
-        flows.reserveCapacity(min(limits.maxFlows, 4096))
+        // more. Not the cap: the idle sweep walks every slot.
+        flows = TCPFlowTable(capacity: min(limits.maxFlows, 4096))
         creationOrder.reserveCapacity(min(limits.maxFlows, 4096) * 2)
         spare.reserveCapacity(Self.maxSpare)
     }
@@ -87,7 +87,9 @@ public final class TCPReassembler {
     /// Heap bytes held by the buffers of all directions, tracked and spare
     /// (capacities; a walk over the table, for tests and diagnostics).
     var bufferStorageBytes: Int {
-        flows.values.reduce(0) { $0 + $1.storageBytes } + spare.reduce(0) { $0 + $1.storageBytes }
+        var bytes = spare.reduce(0) { $0 + $1.storageBytes }
+        flows.forEach { _, stream in bytes += stream.storageBytes }
+        return bytes
     }
 
     /// Hands in-order segments of a direction that holds nothing straight
@@ -159,7 +161,8 @@ public final class TCPReassembler {
 
     /// Ends every direction (end of input).
     public func finishAll() {
-        for (key, stream) in flows where !stream.ended {
+        flows.forEach { key, stream in
+            guard !stream.ended else { return }
             statistics.endedAtEndOfInput += 1
             finish(key, stream)
         }
@@ -259,8 +262,9 @@ public final class TCPReassembler {
     private func expireIdle(now: Int64) {
         lastSweep = now
         expiredScratch.removeAll(keepingCapacity: true)
-        for (key, stream) in flows where now - stream.lastSeen > limits.idleTimeoutSeconds {
-            expiredScratch.append(key)
+        let timeout = limits.idleTimeoutSeconds
+        flows.forEach { key, stream in
+            if now - stream.lastSeen > timeout { expiredScratch.append(key) }
         }
         for key in expiredScratch {
             if let stream = flows[key] {

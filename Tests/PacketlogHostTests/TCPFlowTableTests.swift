@@ -1,0 +1,54 @@
+import XCTest
+@testable import PacketlogHost
+
+/// The reassembler's own hash table must behave exactly like a `Dictionary`:
+/// a lost or duplicated direction would merge or split TCP streams.
+final class TCPFlowTableTests: XCTestCase {
+    func key(_ n: Int) -> TCPFlowKey {
+        // IPv4 and IPv6 tuples that differ in one field at a time, so that
+        // equal hashes of different keys would show.
+        let v6 = n % 3 == 0
+        let a = v6 ? IPAddress(ipv6High: 0x2001_0DB8_0000_0000, low: UInt64(n % 17)) : IPAddress(ipv4: 0x0A00_0000 | UInt32(n % 17))
+        let b = v6 ? IPAddress(ipv6High: 0x2001_0DB8_0000_0000, low: 0x53) : IPAddress(ipv4: 0xC000_0235)
+        return TCPFlowKey(source: a, destination: b, sourcePort: UInt16(n / 17 % 64), destinationPort: 53)
+    }
+
+    /// Random inserts, replacements, removals and lookups over a small key
+    /// set (long probe runs, removals inside them, growth from 16 slots),
+    /// checked against a `Dictionary` after every step.
+    func testBehavesLikeADictionaryUnderRandomChanges() {
+        var table = TCPFlowTable(capacity: 4)
+        var reference: [TCPFlowKey: TCPStreamDirection] = [:]
+        let pool = ReassemblyBufferPool()
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return Int(state % 1_000_000) }
+        for step in 0..<60_000 {
+            let k = key(next() % 1_500)
+            switch next() % 3 {
+            case 0, 1:
+                let d = TCPStreamDirection(nextSequence: 0, initialSequence: nil, lastSeen: 0, pool: pool)
+                table[k] = d
+                reference[k] = d
+            default:
+                table[k] = nil
+                reference[k] = nil
+            }
+            XCTAssertTrue(table[k] === reference[k], "step \(step)")
+            XCTAssertEqual(table.count, reference.count, "step \(step)")
+            if step % 5_000 == 0 {
+                var seen = 0
+                table.forEach { k, d in
+                    seen += 1
+                    XCTAssertTrue(reference[k] === d, "step \(step): a walked entry is the reference's")
+                }
+                XCTAssertEqual(seen, reference.count)
+                for (k, d) in reference { XCTAssertTrue(table[k] === d, "step \(step): every reference entry is found") }
+            }
+        }
+        XCTAssertGreaterThan(table.slotCount, 16, "the table grew")
+        XCTAssertLessThanOrEqual(table.count * 4, table.slotCount * 3, "load stays under 3/4")
+        table.removeAll()
+        XCTAssertEqual(table.count, 0)
+        XCTAssertNil(table[key(1)])
+    }
+}
