@@ -46,7 +46,7 @@ final class TCPFlowTableTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(table.slotCount, 16, "the table grew")
-        XCTAssertLessThanOrEqual(table.count * 4, table.slotCount * 3, "load stays under 3/4")
+        XCTAssertLessThanOrEqual(table.count * 2, table.slotCount, "load stays at most 1/2")
         table.removeAll()
         XCTAssertEqual(table.count, 0)
         XCTAssertNil(table[key(1)])

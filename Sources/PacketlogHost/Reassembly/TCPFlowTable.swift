@@ -9,7 +9,8 @@
 ///
 /// The hash is keyed with a random seed per table, so that a sender who
 /// does not know the seed cannot aim many tuples at one bucket; the load
-/// stays below 3/4 (the table doubles when it would pass it).
+/// stays at most 1/2 (the table doubles when it would pass it), where a
+/// miss probes about 2.5 slots on average (about 8.5 at 3/4).
 struct TCPFlowTable {
     private var keys: [TCPFlowKey]
     private var values: [TCPStreamDirection?]
@@ -21,7 +22,7 @@ struct TCPFlowTable {
     /// Room for `capacity` directions before the table first grows.
     init(capacity: Int) {
         var slots = 16
-        while slots * 3 < capacity * 4 { slots *= 2 }
+        while slots < capacity * 2 { slots *= 2 }
         let empty = TCPFlowKey.empty
         keys = Array(repeating: empty, count: slots)
         values = Array(repeating: nil, count: slots)
@@ -82,7 +83,7 @@ struct TCPFlowTable {
             values[existing] = value
             return
         }
-        if (count + 1) * 4 > (mask + 1) * 3 { grow() }
+        if (count + 1) * 2 > mask + 1 { grow() }
         var i = home(key)
         while values[i] != nil { i = (i &+ 1) & mask }
         keys[i] = key
