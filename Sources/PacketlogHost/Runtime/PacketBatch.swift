@@ -1,8 +1,9 @@
 // MARK: - PacketBatch
 
-/// Packets copied out of libpcap's buffer (which is only valid during one
-/// read) and decoded once by the reader, for the workers to decode their
-/// share in parallel. Batches are pooled: allocated once, reused forever.
+/// Packets decoded once by the reader, with their payloads (and rendered
+/// endpoints) copied out of libpcap's buffer (which is only valid during one
+/// read), for the workers to run the modules over their share in parallel.
+/// Batches are pooled: allocated once, reused forever.
 final class PacketBatch: @unchecked Sendable {
     struct Entry {
         var packet: PacketContext
@@ -15,15 +16,11 @@ final class PacketBatch: @unchecked Sendable {
     var used = 0
     /// The decoded packets, in capture order: a fixed allocation rather
     /// than an `Array`, so that adding one (per packet, on the capture
-    /// thread) checks no uniqueness and touches no reference count — the
-    /// batch object is shared with the worker and merger threads, and an
-    /// atomic count on it per packet made its cache line bounce between
-    /// cores (8 % of all samples on a capture with many TCP packets).
+    /// thread) checks no uniqueness and touches no reference count (the
+    /// batch object is shared with the worker and merger threads).
     let entryStorage: UnsafeMutablePointer<Entry>
     private(set) var entryCount = 0
     let maxEntries: Int
-    /// Packets the reader saw for this batch (decoded or not).
-    var packets = 0
     /// Live: flush buffered lines and close ended periods after this batch.
     var tick = false
     /// SIGHUP: reopen the files after this batch.
@@ -58,7 +55,6 @@ final class PacketBatch: @unchecked Sendable {
     func reset() {
         used = 0
         entryCount = 0
-        packets = 0
         tick = false
         reopen = false
         isEnd = false
@@ -83,12 +79,6 @@ final class PacketBatch: @unchecked Sendable {
         let count = body(destination.assumingMemoryBound(to: UInt8.self))
         used += (count + 7) & ~7
         return UnsafeRawBufferPointer(start: destination, count: count)
-    }
-
-    /// Whether `bytes` lies inside this batch's storage.
-    func holds(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        return base >= UnsafeRawPointer(storage) && base + bytes.count <= UnsafeRawPointer(storage + capacity)
     }
 }
 

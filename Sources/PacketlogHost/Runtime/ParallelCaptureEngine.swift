@@ -84,17 +84,16 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         packets &+= 1
         let h = header.pointee
         let time = packetTime(h, nanosecond: nanosecond)
-        let source = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
         if batch.isFull { dispatch() }
-        var frame = batch.copy(source)
-        if frame == nil {
-            dispatch()
-            frame = batch.copy(source)
-        }
-        batch.packets += 1
-        if let frame, var packet = decoder.decode(frame, wireLength: Int(h.len), time: time) {
-            if !batch.holds(packet.payload) {
-                // A reassembled datagram lives in the defragmenter: keep a copy.
+        // Decoded in libpcap's buffer; only the payload is copied into the
+        // batch (it lives in libpcap's buffer, valid until the next read, or
+        // in the defragmenter): the headers are not needed any more, and a
+        // segment without payload (SYN, ACK, FIN) copies nothing.
+        let frame = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
+        if var packet = decoder.decode(frame, wireLength: Int(h.len), time: time) {
+            if packet.payload.isEmpty {
+                packet.payload = UnsafeRawBufferPointer(start: nil, count: 0)
+            } else {
                 var copy = batch.copy(packet.payload)
                 if copy == nil {
                     dispatch()
