@@ -118,23 +118,24 @@ public enum IPv6Text {
     /// Writes the text of the address into `p` (room for 39 bytes); returns its length.
     @inlinable
     public static func write(high: UInt64, low: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        @inline(__always) func group(_ i: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (i < 4 ? high : low) &>> UInt64((3 &- (i & 3)) &* 16))
+        }
         // The longest run of zero groups (leftmost on a tie), from a bit mask.
         var zeros: UInt32 = 0
-        for i in 0..<8 {
-            let word = i < 4 ? high : low
-            if UInt16(truncatingIfNeeded: word >> UInt64((3 - (i & 3)) &* 16)) == 0 { zeros |= 1 << UInt32(i) }
-        }
+        for i in 0..<8 where group(i) == 0 { zeros |= 1 &<< UInt32(i) }
         var skipStart = -1, skipLength = 0
         if zeros != 0 {
             var run = zeros
             var length = 0
             // After k steps of `run &= run >> 1`, a bit survives where a run of k+1 zeros starts.
-            while run != 0 { length &+= 1; let next = run & (run >> 1); if next == 0 { break }; run = next }
+            while run != 0 { length &+= 1; let next = run & (run &>> 1); if next == 0 { break }; run = next }
             if length >= 2 {
                 skipStart = run.trailingZeroBitCount
                 skipLength = length
             }
         }
+        let hex = ("0123456789abcdef" as StaticString).utf8Start
         var out = 0
         var i = 0
         while i < 8 {
@@ -144,16 +145,17 @@ public enum IPv6Text {
                 continue
             }
             if i > 0, i != skipStart &+ skipLength { p[out] = UInt8(ascii: ":"); out &+= 1 }
-            let word = i < 4 ? high : low
-            let group = UInt16(truncatingIfNeeded: word >> UInt64((3 - (i & 3)) &* 16))
-            // Hex digits without leading zeros: 1 to 4 of them.
-            let digits = group == 0 ? 1 : (19 &- group.leadingZeroBitCount) >> 2
+            let g = group(i)
+            // Hex digits without leading zeros: 1 to 4 of them, written from the last.
+            let digits = g == 0 ? 1 : (19 &- g.leadingZeroBitCount) &>> 2
+            var value = g
             var k = digits
             while k > 0 {
                 k &-= 1
-                p[out] = hexDigitLower(UInt8(truncatingIfNeeded: group >> UInt16(k &* 4)) & 0x0F)
-                out &+= 1
+                p[out &+ k] = hex[Int(value & 0x0F)]
+                value &>>= 4
             }
+            out &+= digits
             i &+= 1
         }
         return out
