@@ -16,4 +16,24 @@ final class ByteCursorTests: XCTestCase {
             XCTAssertFalse(c.moveReaderIndex(forwardBy: 2))
         }
     }
+
+    /// A fixed header is read through one checked pointer: every length
+    /// and offset that reaches past the end, or before the start, gives
+    /// `nil` (a truncated IP or UDP header must be counted, not read).
+    func testAPointerToAFixedHeaderIsGivenOnlyWhenAllOfItIsThere() {
+        let bytes: [UInt8] = [0x45, 0x00, 0x01, 0x02, 0xAB, 0xCD, 0xEF, 0x01]
+        bytes.withUnsafeBytes { raw in
+            let c = ByteCursor(raw)
+            for start in -2...10 {
+                for length in -1...10 {
+                    let fits = start >= 0 && length >= 0 && start + length <= bytes.count
+                    XCTAssertEqual(c.getPointer(at: start, length: length) != nil, fits, "start \(start) length \(length)")
+                }
+            }
+            let p = c.getPointer(at: 2, length: 6)!
+            XCTAssertEqual(p.loadBigEndian(at: 0, as: UInt16.self), 0x0102)
+            XCTAssertEqual(p.loadBigEndian(at: 2, as: UInt32.self), 0xABCD_EF01)
+        }
+        XCTAssertNil(ByteCursor(UnsafeRawBufferPointer(start: nil, count: 0)).getPointer(at: 0, length: 0))
+    }
 }

@@ -62,6 +62,15 @@ public struct ByteCursor {
         return UnsafeRawBufferPointer(rebasing: bytes[index..<(index &+ length)])
     }
 
+    /// A pointer to `length` readable bytes at `index` (no copy), or `nil`
+    /// when out of range: one bounds check for a fixed-size header whose
+    /// fields are then read with `loadBigEndian`.
+    @inlinable @inline(__always)
+    public func getPointer(at index: Int, length: Int) -> UnsafeRawPointer? {
+        guard index >= 0, length >= 0, length <= bytes.count &- index, let base = bytes.baseAddress else { return nil }
+        return base + index
+    }
+
     // MARK: Read (moves)
 
     @inlinable
@@ -99,5 +108,16 @@ public struct ByteCursor {
         guard count >= 0, count <= readableBytes else { return false }
         readerIndex &+= count
         return true
+    }
+}
+
+// MARK: - Fixed-size fields behind a checked pointer
+
+public extension UnsafeRawPointer {
+    /// The big-endian integer at `offset` (the caller checked the bounds,
+    /// e.g. through `ByteCursor.getPointer(at:length:)`).
+    @inlinable @inline(__always)
+    func loadBigEndian<T: FixedWidthInteger>(at offset: Int, as: T.Type = T.self) -> T {
+        T(bigEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 }

@@ -85,15 +85,17 @@ public struct PacketDecoder {
 
     @inlinable
     mutating func decodeIPv4(_ c: ByteCursor, at start: Int, time: PacketTime) -> PacketContext? {
-        guard let versionIHL = c.getUInt8(at: start), versionIHL >> 4 == 4,
-              let totalLength: UInt16 = c.getInteger(at: start + 2),
-              let fragment: UInt16 = c.getInteger(at: start + 6),
-              let proto = c.getUInt8(at: start + 9),
-              let src = IPAddress.ipv4(in: c, at: start + 12),
-              let dst = IPAddress.ipv4(in: c, at: start + 16) else {
+        // The fixed 20 bytes with one bounds check.
+        guard let header = c.getPointer(at: start, length: 20), header.load(as: UInt8.self) >> 4 == 4 else {
             statistics.malformedIP &+= 1
             return nil
         }
+        let versionIHL = header.load(as: UInt8.self)
+        let totalLength: UInt16 = header.loadBigEndian(at: 2)
+        let fragment: UInt16 = header.loadBigEndian(at: 6)
+        let proto = header.load(fromByteOffset: 9, as: UInt8.self)
+        let src = IPAddress(ipv4: header.loadBigEndian(at: 12))
+        let dst = IPAddress(ipv4: header.loadBigEndian(at: 16))
         let headerLength = Int(versionIHL & 0x0F) * 4
         guard headerLength >= 20, Int(totalLength) >= headerLength else {
             statistics.malformedIP &+= 1
@@ -122,14 +124,15 @@ public struct PacketDecoder {
 
     @inlinable
     mutating func decodeIPv6(_ c: ByteCursor, at start: Int, time: PacketTime) -> PacketContext? {
-        guard let first = c.getUInt8(at: start), first >> 4 == 6,
-              let payloadLength: UInt16 = c.getInteger(at: start + 4),
-              var next = c.getUInt8(at: start + 6),
-              let src = IPAddress.ipv6(in: c, at: start + 8),
-              let dst = IPAddress.ipv6(in: c, at: start + 24) else {
+        // The fixed 40 bytes with one bounds check.
+        guard let header = c.getPointer(at: start, length: 40), header.load(as: UInt8.self) >> 4 == 6 else {
             statistics.malformedIP &+= 1
             return nil
         }
+        let payloadLength: UInt16 = header.loadBigEndian(at: 4)
+        var next = header.load(fromByteOffset: 6, as: UInt8.self)
+        let src = IPAddress(ipv6High: header.loadBigEndian(at: 8), low: header.loadBigEndian(at: 16))
+        let dst = IPAddress(ipv6High: header.loadBigEndian(at: 24), low: header.loadBigEndian(at: 32))
         let available = c.bytes.count - start - 40
         let declared = payloadLength == 0 ? available : Int(payloadLength)   // 0: jumbogram, take what is there
         let end = start + 40 + min(declared, available)
@@ -186,11 +189,12 @@ public struct PacketDecoder {
                                   source: IPAddress, destination: IPAddress, time: PacketTime) -> PacketContext? {
         switch proto {
         case .udp:
-            guard let sport: UInt16 = c.getInteger(at: start), let dport: UInt16 = c.getInteger(at: start + 2),
-                  let udpLength: UInt16 = c.getInteger(at: start + 4), start + 8 <= end else {
+            guard let header = c.getPointer(at: start, length: 8), start + 8 <= end else {
                 if truncated { statistics.truncated &+= 1 } else { statistics.malformedTransport &+= 1 }
                 return nil
             }
+            let sport: UInt16 = header.loadBigEndian(at: 0), dport: UInt16 = header.loadBigEndian(at: 2)
+            let udpLength: UInt16 = header.loadBigEndian(at: 4)
             // The UDP length bounds the payload; it must fit in the IP datagram.
             let declaredEnd = start + Int(udpLength)
             guard udpLength >= 8 else { statistics.malformedTransport &+= 1; return nil }
@@ -206,12 +210,13 @@ public struct PacketDecoder {
             return PacketContext(time: time, source: source, destination: destination, sourcePort: sport, destinationPort: dport,
                                  transport: .udp, payload: payload)
         case .tcp:
-            guard let sport: UInt16 = c.getInteger(at: start), let dport: UInt16 = c.getInteger(at: start + 2),
-                  let sequence: UInt32 = c.getInteger(at: start + 4),
-                  let offsetByte = c.getUInt8(at: start + 12), let flags = c.getUInt8(at: start + 13) else {
+            guard let header = c.getPointer(at: start, length: 14) else {
                 if truncated { statistics.truncated &+= 1 } else { statistics.malformedTransport &+= 1 }
                 return nil
             }
+            let sport: UInt16 = header.loadBigEndian(at: 0), dport: UInt16 = header.loadBigEndian(at: 2)
+            let sequence: UInt32 = header.loadBigEndian(at: 4)
+            let offsetByte = header.load(fromByteOffset: 12, as: UInt8.self), flags = header.load(fromByteOffset: 13, as: UInt8.self)
             let headerLength = Int(offsetByte >> 4) * 4
             guard headerLength >= 20, start + headerLength <= end else {
                 if truncated { statistics.truncated &+= 1 } else { statistics.malformedTransport &+= 1 }
