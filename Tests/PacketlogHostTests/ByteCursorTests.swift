@@ -37,3 +37,30 @@ final class ByteCursorTests: XCTestCase {
         XCTAssertNil(ByteCursor(UnsafeRawBufferPointer(start: nil, count: 0)).getPointer(at: 0, length: 0))
     }
 }
+
+/// Digits written by hand must be the digits `String` writes: ports are on
+/// every line, so every 16-bit value is checked, and wider values at the
+/// powers of ten where the digit count changes.
+final class DecimalTextTests: XCTestCase {
+    func testEverySixteenBitValueIsWrittenAsItsDecimalDigits() {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 8)
+        defer { p.deallocate() }
+        for value in 0...Int(UInt16.max) {
+            let n = writeDecimal16(UInt16(value), to: p)
+            XCTAssertEqual(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self), String(value))
+        }
+    }
+
+    func testWideValuesAroundEveryPowerOfTen() {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 24)
+        defer { p.deallocate() }
+        var values: [UInt64] = [0, UInt64.max]
+        var power: UInt64 = 1
+        for _ in 0..<19 { power *= 10; values += [power - 1, power, power + 1] }
+        for value in values {
+            let digits = decimalDigitCount(value)
+            writeDecimal(value, digits: digits, to: p)
+            XCTAssertEqual(String(decoding: UnsafeBufferPointer(start: p, count: digits), as: UTF8.self), String(value))
+        }
+    }
+}

@@ -136,13 +136,11 @@ public struct LineEmitter {
     public static func writeEndpoints(_ packet: PacketContext, cache: AddressTextCache, to p: UnsafeMutablePointer<UInt8>) -> Int {
         var o = cache.write(packet.source, to: p)
         p[o] = UInt8(ascii: "#"); o &+= 1
-        let sourceDigits = decimalDigitCount(UInt64(packet.sourcePort))
-        writeDecimal(UInt64(packet.sourcePort), digits: sourceDigits, to: p + o); o &+= sourceDigits
+        o &+= writeDecimal16(packet.sourcePort, to: p + o)
         p[o] = UInt8(ascii: " "); o &+= 1
         o &+= cache.write(packet.destination, to: p + o)
         p[o] = UInt8(ascii: "#"); o &+= 1
-        let destinationDigits = decimalDigitCount(UInt64(packet.destinationPort))
-        writeDecimal(UInt64(packet.destinationPort), digits: destinationDigits, to: p + o); o &+= destinationDigits
+        o &+= writeDecimal16(packet.destinationPort, to: p + o)
         p[o] = UInt8(ascii: " ")
         return o &+ 1
     }
