@@ -134,13 +134,22 @@ public struct LineEmitter {
     /// `endpointsRoom` bytes) and returns its length.
     @inlinable
     public static func writeEndpoints(_ packet: PacketContext, cache: AddressTextCache, to p: UnsafeMutablePointer<UInt8>) -> Int {
-        var o = cache.write(packet.source, to: p)
+        writeEndpoints(source: packet.source, sourcePort: packet.sourcePort, destination: packet.destination,
+                       destinationPort: packet.destinationPort, cache: cache, to: p)
+    }
+
+    /// `writeEndpoints` from the four fields (the capture thread calls it
+    /// without copying a whole `PacketContext`).
+    @inlinable
+    public static func writeEndpoints(source: IPAddress, sourcePort: UInt16, destination: IPAddress, destinationPort: UInt16,
+                                      cache: AddressTextCache, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = cache.write(source, to: p)
         p[o] = UInt8(ascii: "#"); o &+= 1
-        o &+= writeDecimal16(packet.sourcePort, to: p + o)
+        o &+= writeDecimal16(sourcePort, to: p + o)
         p[o] = UInt8(ascii: " "); o &+= 1
-        o &+= cache.write(packet.destination, to: p + o)
+        o &+= cache.write(destination, to: p + o)
         p[o] = UInt8(ascii: "#"); o &+= 1
-        o &+= writeDecimal16(packet.destinationPort, to: p + o)
+        o &+= writeDecimal16(destinationPort, to: p + o)
         p[o] = UInt8(ascii: " ")
         return o &+ 1
     }

@@ -44,11 +44,11 @@ final class PacketBatch: @unchecked Sendable {
     @inline(__always)
     var entries: UnsafeBufferPointer<Entry> { UnsafeBufferPointer(start: entryStorage, count: entryCount) }
 
-    /// Adds a decoded packet; the caller checks `isFull` first.
+    /// Adds a decoded packet for worker `shard`; the caller checks `isFull` first.
     @inline(__always)
-    func append(_ entry: Entry) {
+    func append(_ packet: PacketContext, shard: Int) {
         precondition(entryCount < maxEntries, "PacketBatch overfilled")
-        (entryStorage + entryCount).initialize(to: entry)
+        (entryStorage + entryCount).initialize(to: Entry(packet: packet, shard: shard))
         entryCount &+= 1
     }
 

@@ -107,13 +107,17 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
             if !packet.payload.isEmpty {
                 // The line's endpoints, rendered here: the workers format
                 // everything else, and this thread has time to spare.
-                let cache = addressText, context = packet
-                if let text = batch.write(atMost: LineEmitter.endpointsRoom, { LineEmitter.writeEndpoints(context, cache: cache, to: $0) }) {
+                let cache = addressText
+                let source = packet.source, sourcePort = packet.sourcePort
+                let destination = packet.destination, destinationPort = packet.destinationPort
+                if let text = batch.write(atMost: LineEmitter.endpointsRoom, {
+                    LineEmitter.writeEndpoints(source: source, sourcePort: sourcePort, destination: destination,
+                                               destinationPort: destinationPort, cache: cache, to: $0)
+                }) {
                     packet.renderedEndpoints = text
                 }
             }
-            let shard = workerCount == 1 ? 0 : Int(packet.flowHash % workerCount)
-            batch.append(PacketBatch.Entry(packet: packet, shard: shard))
+            batch.append(packet, shard: workerCount == 1 ? 0 : Int(packet.flowHash % workerCount))
         }
         return limits()
     }
