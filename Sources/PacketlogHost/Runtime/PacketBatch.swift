@@ -63,6 +63,7 @@ final class PacketBatch: @unchecked Sendable {
     var isFull: Bool { entryCount >= maxEntries }
 
     /// Copies `bytes` into the batch; `nil` when it does not fit.
+    @inline(__always)
     func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         guard bytes.count <= capacity - used else { return nil }
         let destination = storage + used

@@ -348,8 +348,15 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         clock.update(batch.entries[first.packet].packet.time.seconds)
         let period = clock.period
         guard let target = router.combinedSlot(module: first.module, period: period) else { return false }
+        let entries = batch.entries
+        var checkedSecond = entries[first.packet].packet.time.seconds
         for record in records {
-            clock.update(batch.entries[record.packet].packet.time.seconds)
+            // Lines of one module in one second share a file: check again
+            // only when either changes.
+            let second = entries[record.packet].packet.time.seconds
+            guard second != checkedSecond || record.module != first.module else { continue }
+            checkedSecond = second
+            clock.update(second)
             guard let other = router.combinedSlot(module: record.module, period: clock.period), other == target else { return false }
         }
         // Lines are contiguous from 0; bytes after the last one (a line a
