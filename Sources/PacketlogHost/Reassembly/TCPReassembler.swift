@@ -74,12 +74,14 @@ public final class TCPReassembler {
 
     public init(limits: TCPReassemblyLimits = TCPReassemblyLimits()) {
         self.limits = limits
-        // Small at first: it doubles as directions come (a few times while a
-        // capture warms up, never per packet), and the idle sweep walks
-        // every slot. (Sized for 4,096 up front, each new reassembler wrote
-        // 450 KB: the DNS fuzzer, which makes one per input, ran 5× slower.)
+        // Small at first: the table and the eviction order double as
+        // directions come (a few times while a capture warms up, never per
+        // packet), and the idle sweep walks every slot. (Sized for 4,096
+        // directions up front, each new reassembler wrote 450 KB and
+        // reserved 460 KB more: the DNS fuzzer, which makes one per input,
+        // ran 5× slower.)
         flows = TCPFlowTable(capacity: 64)
-        creationOrder.reserveCapacity(min(limits.maxFlows, 4096) * 2)
+        creationOrder.reserveCapacity(64)   // grows with the table (see `start`)
         spare.reserveCapacity(Self.maxSpare)
     }
 
