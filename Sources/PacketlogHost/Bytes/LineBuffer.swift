@@ -249,24 +249,13 @@ public func decimalDigitCount(_ value: UInt64) -> Int {
     return digits
 }
 
-/// The decimal digits of a port number (or any 16-bit value) at `p`;
-/// returns how many (1–5). The digit count by comparisons and 32-bit
-/// arithmetic: two per packet on the hot path (source and destination port).
+/// The decimal digits of a 16-bit value (a port, a DNS count) at `p`;
+/// returns how many (1–5). Counts the digits by comparisons instead of
+/// `decimalDigitCount`'s loop: two ports per packet on the hot path.
 @inlinable @inline(__always)
 public func writeDecimal16(_ value: UInt16, to p: UnsafeMutablePointer<UInt8>) -> Int {
-    let pairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
-    let table = pairs.utf8Start
-    var v = UInt32(value)
-    let digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5
-    var i = digits
-    while i >= 2 {
-        let r = Int(v % 100)
-        v /= 100
-        i &-= 2
-        p[i] = table[r &* 2]
-        p[i &+ 1] = table[r &* 2 &+ 1]
-    }
-    if i == 1 { p[0] = UInt8(truncatingIfNeeded: v) &+ 48 }
+    let digits = value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : 5
+    writeDecimal(UInt64(value), digits: digits, to: p)
     return digits
 }
 

@@ -4,8 +4,8 @@
 /// (linear probing, deletion by backward shift, so no tombstones) with a
 /// hash of its own. It replaces a `Dictionary`, whose SipHash cost about
 /// 250 instructions per lookup; here a lookup is one keyed multiply-mix of
-/// the tuple and a probe or two (`TCPReassemblerTests` hold it to the
-/// `Dictionary`'s behaviour on random traffic).
+/// the tuple and a probe or two (`TCPFlowTableTests` hold it to a
+/// `Dictionary` over random changes).
 ///
 /// The hash is keyed with a random seed per table, so that a sender who
 /// does not know the seed cannot aim many tuples at one bucket; the load

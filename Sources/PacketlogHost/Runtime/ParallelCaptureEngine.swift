@@ -91,6 +91,8 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         // segment without payload (SYN, ACK, FIN) copies nothing.
         let frame = UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
         if var packet = decoder.decode(frame, wireLength: Int(h.len), time: time) {
+            packet.sourceIsLocal = localAddresses.contains(packet.source)
+            packet.destinationIsLocal = localAddresses.contains(packet.destination)
             if packet.payload.isEmpty {
                 packet.payload = UnsafeRawBufferPointer(start: nil, count: 0)
             } else {
@@ -101,12 +103,9 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
                 }
                 guard let copy else { return limits() }
                 packet.payload = copy
-            }
-            packet.sourceIsLocal = localAddresses.contains(packet.source)
-            packet.destinationIsLocal = localAddresses.contains(packet.destination)
-            if !packet.payload.isEmpty {
-                // The line's endpoints, rendered here: the workers format
-                // everything else, and this thread has time to spare.
+                // The line's endpoints, rendered here (only a packet with a
+                // payload can carry a line): the workers format everything
+                // else, and this thread has time to spare.
                 let cache = addressText
                 let source = packet.source, sourcePort = packet.sourcePort
                 let destination = packet.destination, destinationPort = packet.destinationPort
@@ -345,11 +344,11 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         let records = out.emitter.records
         guard let first = records.first, let last = records.last,
               last.end >= OutputRouter.handOverMinimumBytes else { return false }
-        clock.update(batch.entries[first.packet].packet.time.seconds)
-        let period = clock.period
-        guard let target = router.combinedSlot(module: first.module, period: period) else { return false }
         let entries = batch.entries
         var checkedSecond = entries[first.packet].packet.time.seconds
+        clock.update(checkedSecond)
+        let period = clock.period
+        guard let target = router.combinedSlot(module: first.module, period: period) else { return false }
         for record in records {
             // Lines of one module in one second share a file: check again
             // only when either changes.

@@ -28,14 +28,7 @@ public enum DNSLineFormatter {
             guard header.isResponse else { return 8 }
             var o = 8
             for (index, count) in [header.questionCount, header.answerCount, header.authorityCount, header.additionalCount].enumerated() {
-                if count < 10 {
-                    p[o] = 48 &+ UInt8(truncatingIfNeeded: count)
-                    o &+= 1
-                } else {
-                    let digits = decimalDigitCount(UInt64(count))
-                    writeDecimal(UInt64(count), digits: digits, to: p + o)
-                    o &+= digits
-                }
+                o &+= writeDecimal16(count, to: p + o)
                 p[o] = index == 3 ? UInt8(ascii: " ") : UInt8(ascii: "/")
                 o &+= 1
             }
