@@ -13,6 +13,8 @@ struct EchoModule: PacketlogModule {
     func wants(_ packet: PacketContext) -> Bool { packet.destinationPort == 9 || packet.sourcePort == 9 }
     mutating func decode(_ packet: PacketContext, into lines: inout LineEmitter) { line(packet.payload, packet, &lines) }
     static var readsTCPStreams: Bool { true }
+    /// A datagram's line is its payload: the capture thread may decode it.
+    static var datagramsAreIndependent: Bool { true }
     mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
         var offset = 0
         while stream.count - offset >= 2 {
@@ -100,13 +102,15 @@ final class ParallelEngineTests: XCTestCase {
         return path
     }
 
-    func run(_ capture: String, workers: Int, split: Bool, batchPackets: Int = 4096) throws -> (dir: String, summary: String) {
+    func run(_ capture: String, workers: Int, split: Bool, batchPackets: Int = 4096,
+             help: CaptureThreadHelp = .whenWorkersLag) throws -> (dir: String, summary: String) {
         var template = Array("/tmp/packetlog-par-XXXXXX".utf8CString)
         let dir = String(cString: mkdtemp(&template)!)
         let pcap = try PcapHandle.openFile(capture)
         var settings = CaptureSettings()
         settings.workers = workers
         settings.batchPackets = batchPackets
+        settings.captureThreadHelps = help
         try settings.localAddresses.add("10.0.0.1")
         let files = [ModuleFiles(stem: "echo", rotation: .hourly, directory: dir, split: split)]
         let writer = LogWriter(target: .files(files))
@@ -146,6 +150,54 @@ final class ParallelEngineTests: XCTestCase {
                 XCTAssertTrue(parallel.summary.contains("echo-lines 20000"), parallel.summary)
             }
         }
+    }
+
+    /// The capture thread decoding the datagrams of every batch itself
+    /// (`.always`) or of none (`.never`), with one to three workers and
+    /// batches small and large: the same files and counters as one thread.
+    /// Its lines and the workers' (the TCP streams) meet in every batch, so
+    /// the merger interleaves them: by runs of lines into combined files,
+    /// line by line into split files.
+    func testCaptureThreadDecodingDatagramsWritesTheSameFiles() throws {
+        let capture = makeCapture()
+        defer { unlink(capture) }
+        for split in [false, true] {
+            let expected = contents(try run(capture, workers: 0, split: split).dir)
+            for help in [CaptureThreadHelp.always, .never] {
+                for (workers, batch) in [(1, 4096), (2, 97), (3, 4096)] {
+                    let parallel = try run(capture, workers: workers, split: split, batchPackets: batch, help: help)
+                    XCTAssertEqual(contents(parallel.dir), expected, "\(help), \(workers) workers, batches of \(batch), split \(split)")
+                    XCTAssertTrue(parallel.summary.contains("echo-lines 20000"), parallel.summary)
+                    XCTAssertTrue(parallel.summary.contains("other-ports 0"), parallel.summary)
+                }
+            }
+        }
+    }
+
+    /// `.always` really moves the datagrams to the capture thread: every
+    /// batch is helped, and the workers' modules count only the TCP lines.
+    func testCaptureThreadHelpsEveryBatchWhenAskedTo() throws {
+        let capture = makeCapture()
+        defer { unlink(capture) }
+        var template = Array("/tmp/packetlog-par-XXXXXX".utf8CString)
+        let dir = String(cString: mkdtemp(&template)!)
+        let pcap = try PcapHandle.openFile(capture)
+        var settings = CaptureSettings()
+        settings.workers = 1
+        settings.batchPackets = 1000
+        settings.captureThreadHelps = .always
+        let files = [ModuleFiles(stem: "echo", rotation: .hourly, directory: dir, split: false)]
+        let writer = LogWriter(target: .files(files))
+        writer.start()
+        defer { writer.finish() }
+        let engine = try ParallelCaptureEngine(
+            workerCount: 1, makeModules: { ModuleRunner(module: try EchoModule(options: ModuleOptions()), index: 0, tcpReassembly: true,
+                                                        limits: TCPReassemblyLimits()) },
+            files: files, pcap: pcap, writer: writer, settings: settings, toStandardOutput: false, report: { _ in })
+        XCTAssertEqual(engine.run(), .endOfFile)
+        XCTAssertEqual(engine.batchesHelped, (engine.packets + 999) / 1000, "every batch with packets")
+        XCTAssertEqual(engine.workers[0].modules.module.lines, 4_000, "the workers decoded the TCP messages only")
+        XCTAssertEqual(engine.helper?.module.lines, 16_000, "the capture thread decoded every datagram")
     }
 
     /// Stress on batch recycling: with tiny batches, batches go round the

@@ -167,15 +167,49 @@ final class TCPReassemblerTests: XCTestCase {
         XCTAssertEqual(r.statistics.ignoredSegments, 100 - 11, "the 11th segment passes the cap and ends the flow")
     }
 
-    func testIdleFlowsEndOnCaptureTime() {
+    func reassembler(idleTimeout: Int64) -> TCPReassembler {
         var limits = TCPReassemblyLimits()
-        limits.idleTimeoutSeconds = 30
-        let r = TCPReassembler(limits: limits), m = Messages()
+        limits.idleTimeoutSeconds = idleTimeout
+        return TCPReassembler(limits: limits)
+    }
+
+    func testIdleFlowsEndOnCaptureTime() {
+        let r = reassembler(idleTimeout: 30), m = Messages()
         feed(r, m, seq: 0, [], flags: [.syn], second: 0)
         feed(r, m, seq: 1, Array(framed("slow").prefix(2)), second: 1)
         feed(r, m, seq: 0, [], flags: [.syn], second: 100, fromServer: true)   // time moves on
         XCTAssertEqual(r.statistics.endedByIdle, 1)
         XCTAssertEqual(r.statistics.discardedBytes, 2)
+    }
+
+    /// The timeout holds to the second whenever the memory sweep last ran:
+    /// a direction silent for 31 s (timeout 30) is ended by its next
+    /// segment even though another flow's packet ran a sweep 1 s before
+    /// (when it had been silent for exactly 30 s, which is allowed), so the
+    /// rest of its message is not glued to the bytes from before the silence.
+    func testIdleDirectionEndsAtItsNextSegmentBetweenSweeps() {
+        let r = reassembler(idleTimeout: 30), m = Messages()
+        let message = framed("late")
+        feed(r, m, seq: 0, [], flags: [.syn], second: 0)
+        feed(r, m, seq: 1, Array(message.prefix(2)), second: 1)
+        feed(r, m, seq: 0, [], flags: [.syn], second: 31, fromServer: true)   // a sweep: silent 30 s, kept
+        feed(r, m, seq: 3, Array(message.dropFirst(2)), second: 32)
+        XCTAssertEqual(m.seen.map(\.text), [], "the message's start was discarded with the idle direction")
+        XCTAssertEqual(r.statistics.endedByIdle, 1)
+        XCTAssertEqual(r.statistics.discardedBytes, 2)
+    }
+
+    /// At the end of input, a direction that was already idle for longer
+    /// than the timeout is counted as ended by idleness, not by the end.
+    func testDirectionIdleAtTheEndOfInputCountsAsIdle() {
+        let r = reassembler(idleTimeout: 30), m = Messages()
+        feed(r, m, seq: 0, [], flags: [.syn], second: 0)
+        feed(r, m, seq: 1, Array(framed("x").prefix(1)), second: 10)
+        feed(r, m, seq: 0, [], flags: [.syn], second: 31, fromServer: true)   // the last sweep: the client silent 21 s
+        feed(r, m, seq: 1, Array(framed("y").prefix(1)), second: 45, fromServer: true)
+        r.finishAll()
+        XCTAssertEqual(r.statistics.endedByIdle, 1, "the client's direction: silent 35 s when the input ended")
+        XCTAssertEqual(r.statistics.endedAtEndOfInput, 1, "the server's direction")
     }
 }
 

@@ -46,11 +46,12 @@ public struct PacketContext {
     public var destinationIsLocal: Bool
     /// The transport payload (UDP datagram body or TCP segment data).
     public var payload: UnsafeRawBufferPointer
-    /// Host-owned: `<src>#<sport> <dst>#<dport> ` already rendered by the
-    /// capture thread (the pipeline does this there, where it has time to
-    /// spare), or empty. `LineEmitter` copies it instead of rendering.
-    /// Valid as long as `payload`.
-    public var renderedEndpoints = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// Host-owned: `HH:MM:SS.mmm <src>#<sport> <dst>#<dport> ` (the time
+    /// text, always `LineEmitter.timeTextCount` bytes with its space, then
+    /// the endpoints) already rendered by the capture thread (the pipeline
+    /// does this there, where it has time to spare), or empty. `LineEmitter`
+    /// copies it instead of rendering. Valid as long as `payload`.
+    public var renderedLineStart = UnsafeRawBufferPointer(start: nil, count: 0)
 
     @inlinable public var isTCP: Bool { transport == .tcp }
 

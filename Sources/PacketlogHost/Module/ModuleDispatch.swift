@@ -15,6 +15,9 @@ public protocol ModuleDispatch {
     var counters: [(module: String, values: [(name: String, value: UInt64)])] { get }
     /// The union of the modules' BPF filters.
     var filter: String { get }
+    /// Whether every module's datagrams are independent
+    /// (`PacketlogModule.datagramsAreIndependent`).
+    static var datagramsAreIndependent: Bool { get }
 }
 
 // MARK: - ModuleRunner
@@ -34,6 +37,7 @@ public struct ModuleRunner<Module: PacketlogModule>: ModuleDispatch {
 
     public var descriptors: [ModuleDescriptor] { [Module.descriptor] }
     public var filter: String { module.filter }
+    public static var datagramsAreIndependent: Bool { Module.datagramsAreIndependent }
 
     @inlinable
     public mutating func dispatch(_ packet: PacketContext, into lines: inout LineEmitter) -> Bool {
@@ -75,6 +79,7 @@ public struct ModuleChain<Head: ModuleDispatch, Tail: ModuleDispatch>: ModuleDis
 
     public var descriptors: [ModuleDescriptor] { head.descriptors + tail.descriptors }
     public var filter: String { "(\(head.filter)) or (\(tail.filter))" }
+    public static var datagramsAreIndependent: Bool { Head.datagramsAreIndependent && Tail.datagramsAreIndependent }
 
     @inlinable
     public mutating func dispatch(_ packet: PacketContext, into lines: inout LineEmitter) -> Bool {

@@ -71,10 +71,18 @@ public protocol PacketlogModule {
     /// `packet` is the packet that brought the newest bytes: lines take its
     /// time and endpoints. `stream` is valid only during the call.
     mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int
+
+    /// Whether the lines of a datagram (a packet that is not TCP) depend on
+    /// that packet alone: the module keeps nothing from one datagram to the
+    /// next but its counters. The host may then decode datagrams in another
+    /// instance of the module (on another thread) and merge the lines back
+    /// into capture order. Default `false`.
+    static var datagramsAreIndependent: Bool { get }
 }
 
 public extension PacketlogModule {
     static var readsTCPStreams: Bool { false }
+    static var datagramsAreIndependent: Bool { false }
 
     mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
         var segment = packet

@@ -100,35 +100,66 @@ public struct LineEmitter {
     /// `<time> <src>#<sport> <dst>#<dport> ` — the common start of a line.
     @inlinable
     public mutating func appendTimeAndEndpoints(_ packet: PacketContext, withDate: Bool) {
+        let rendered = packet.renderedLineStart
+        let isRendered = rendered.count > Self.timeTextCount && rendered.count <= Self.lineStartRoom
         if !withDate {
-            // The common case in one reservation, written through a pointer.
+            if isRendered, let text = rendered.baseAddress {
+                // Rendered by the capture thread: copied in whole words (the
+                // capture thread reserved `lineStartRoom` bytes for it, so
+                // reading up to the next multiple of 8 stays inside).
+                buffer.appendWithReservedCapacity(Self.lineStartRoom) { p in
+                    let words = (rendered.count &+ 7) >> 3
+                    var i = 0
+                    while i < words {
+                        UnsafeMutableRawPointer(p).storeBytes(of: text.loadUnaligned(fromByteOffset: i &<< 3, as: UInt64.self),
+                                                              toByteOffset: i &<< 3, as: UInt64.self)
+                        i &+= 1
+                    }
+                    return rendered.count
+                }
+                return
+            }
+            // Rendered here, in one reservation, through a pointer.
             clock.update(packet.time.seconds)
             let timeText = clock.timeText, cache = addressText   // not the whole clock: copied per line
-            let rendered = packet.renderedEndpoints
-            buffer.appendWithReservedCapacity(13 + Self.endpointsRoom) { p in
-                var o = LocalClock.writeTime(packet.time, text: timeText, to: p)
-                p[o] = UInt8(ascii: " "); o &+= 1
-                if let text = rendered.baseAddress, rendered.count <= Self.endpointsRoom {
-                    UnsafeMutableRawPointer(p + o).copyMemory(from: text, byteCount: rendered.count)
-                    return o &+ rendered.count
-                }
-                return o &+ Self.writeEndpoints(packet, cache: cache, to: p + o)
+            buffer.appendWithReservedCapacity(Self.lineStartRoom) { p in
+                Self.writeLineStart(time: packet.time, timeText: timeText, source: packet.source, sourcePort: packet.sourcePort,
+                                    destination: packet.destination, destinationPort: packet.destinationPort, cache: cache, to: p)
             }
             return
         }
         appendDateTime(packet.time)
         buffer.append(UInt8(ascii: " "))
-        let rendered = packet.renderedEndpoints
-        if rendered.count > 0, rendered.count <= Self.endpointsRoom {
-            buffer.append(contentsOf: rendered)
+        if isRendered {
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rendered[Self.timeTextCount...]))
             return
         }
         let cache = addressText
         buffer.appendWithReservedCapacity(Self.endpointsRoom) { p in Self.writeEndpoints(packet, cache: cache, to: p) }
     }
 
+    /// `HH:MM:SS.mmm ` with its space.
+    public static var timeTextCount: Int { 13 }
+
     /// Room `writeEndpoints` needs at its pointer.
     public static var endpointsRoom: Int { 2 * (AddressTextCache.roomNeeded + 7) + 1 }
+
+    /// Room `writeLineStart` needs at its pointer.
+    public static var lineStartRoom: Int { timeTextCount + endpointsRoom }
+
+    /// Writes `HH:MM:SS.mmm <src>#<sport> <dst>#<dport> ` at `p` (room for
+    /// `lineStartRoom` bytes) and returns its length; `timeText` is the
+    /// `LocalClock` text of the second `time` falls in. (The capture thread
+    /// calls it without copying a whole `PacketContext`.)
+    @inlinable
+    public static func writeLineStart(time: PacketTime, timeText: (UInt64, UInt8), source: IPAddress, sourcePort: UInt16,
+                                      destination: IPAddress, destinationPort: UInt16, cache: AddressTextCache,
+                                      to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = LocalClock.writeTime(time, text: timeText, to: p)
+        p[o] = UInt8(ascii: " "); o &+= 1
+        return o &+ writeEndpoints(source: source, sourcePort: sourcePort, destination: destination,
+                                   destinationPort: destinationPort, cache: cache, to: p + o)
+    }
 
     /// Writes `<src>#<sport> <dst>#<dport> ` at `p` (room for
     /// `endpointsRoom` bytes) and returns its length.
@@ -138,8 +169,7 @@ public struct LineEmitter {
                        destinationPort: packet.destinationPort, cache: cache, to: p)
     }
 
-    /// `writeEndpoints` from the four fields (the capture thread calls it
-    /// without copying a whole `PacketContext`).
+    /// `writeEndpoints` from the four fields.
     @inlinable
     public static func writeEndpoints(source: IPAddress, sourcePort: UInt16, destination: IPAddress, destinationPort: UInt16,
                                       cache: AddressTextCache, to p: UnsafeMutablePointer<UInt8>) -> Int {

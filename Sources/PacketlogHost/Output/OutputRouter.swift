@@ -93,6 +93,22 @@ public struct OutputRouter {
         submit(slot: slot)
     }
 
+    /// Appends `bytes` — complete lines, `lines` of them, that all go to the
+    /// combined file of `module` in `period` — in one copy. A run that does
+    /// not fit the open chunk's buffer goes into the next chunk (the lines
+    /// before it are submitted first), so chunk buffers keep their size.
+    public mutating func appendRun(_ bytes: UnsafeRawBufferPointer, lines: Int, module: Int, period: LogPeriod) {
+        let module = toStandardOutput ? 0 : module
+        let slot = module &* 5
+        let key = period.key(rotations[module])
+        if open[slot].key != key || (open[slot].buffer.count > 0 && open[slot].buffer.count &+ bytes.count > open[slot].buffer.capacity) {
+            openChunk(slot: slot, module: module, kind: nil, period: period, key: key)
+        }
+        open[slot].buffer.append(contentsOf: bytes)
+        open[slot].lines &+= lines
+        if open[slot].buffer.count >= flushThreshold { submit(slot: slot) }
+    }
+
     /// Starts a chunk for `slot` and `period`, handing the slot's previous
     /// chunk (an earlier period) to the writer.
     @usableFromInline

@@ -7,13 +7,25 @@
 /// the tuple and a probe or two (`TCPFlowTableTests` hold it to a
 /// `Dictionary` over random changes).
 ///
+/// Each slot keeps its key's hash (never 0; 0 marks an empty slot), so a
+/// probe compares one word before it compares a tuple, and moving or
+/// removing entries never hashes a key again. The reassembler works on slot
+/// indices (`find`, `value(at:)`, `insertNew`, `remove(at:)`): one probe per
+/// packet. A slot index is valid until the next change of the table.
+///
 /// The hash is keyed with a random seed per table, so that a sender who
 /// does not know the seed cannot aim many tuples at one bucket; the load
 /// stays at most 1/2 (the table doubles when it would pass it), where a
 /// miss probes about 2.5 slots on average (about 8.5 at 3/4).
 struct TCPFlowTable {
-    private var keys: [TCPFlowKey]
-    private var values: [TCPStreamDirection?]
+    private struct Slot {
+        var key: TCPFlowKey
+        /// The key's hash, 0 when the slot is empty.
+        var hash: UInt64
+        var value: TCPStreamDirection?
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     private let seed: UInt64
     /// Directions held.
@@ -21,12 +33,10 @@ struct TCPFlowTable {
 
     /// Room for `capacity` directions before the table first grows.
     init(capacity: Int) {
-        var slots = 16
-        while slots < capacity * 2 { slots *= 2 }
-        let empty = TCPFlowKey.empty
-        keys = Array(repeating: empty, count: slots)
-        values = Array(repeating: nil, count: slots)
-        mask = slots - 1
+        var slotCount = 16
+        while slotCount < capacity * 2 { slotCount *= 2 }
+        slots = Array(repeating: Slot(key: .empty, hash: 0, value: nil), count: slotCount)
+        mask = slotCount - 1
         var generator = SystemRandomNumberGenerator()
         seed = generator.next() | 1
     }
@@ -34,23 +44,77 @@ struct TCPFlowTable {
     /// Slots (for tests: the table grows only when it must).
     var slotCount: Int { mask + 1 }
 
-    // MARK: Lookup
+    // MARK: By key
 
-    /// The direction of `key`, or `nil`.
+    /// The direction of `key`, or `nil`; setting `nil` removes it.
     subscript(key: TCPFlowKey) -> TCPStreamDirection? {
-        get {
-            guard let slot = slot(of: key) else { return nil }
-            return values[slot]
-        }
+        get { find(key).map { value(at: $0) } }
         set {
-            if let newValue { insert(key, newValue) } else { remove(key) }
+            switch (find(key), newValue) {
+            case let (slot?, value?): slots[slot].value = value
+            case let (nil, value?): insertNew(key, value)
+            case let (slot?, nil): remove(at: slot)
+            case (nil, nil): break
+            }
         }
     }
 
+    // MARK: By slot
+
+    /// The slot holding `key`, or `nil`.
     @inline(__always)
-    private func home(_ key: TCPFlowKey) -> Int {
+    func find(_ key: TCPFlowKey) -> Int? {
+        let h = hash(key)
+        return slots.withUnsafeBufferPointer { s in
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let stored = s[i].hash
+                if stored == 0 { return nil }
+                if stored == h, s[i].key == key { return i }
+                i = (i &+ 1) & mask
+            }
+        }
+    }
+
+    /// The direction in an occupied slot.
+    @inline(__always)
+    func value(at slot: Int) -> TCPStreamDirection { slots[slot].value! }
+
+    /// Adds `key`, which the table does not hold.
+    mutating func insertNew(_ key: TCPFlowKey, _ value: TCPStreamDirection) {
+        if (count + 1) * 2 > mask + 1 { grow() }
+        place(key, hash: hash(key), value)
+        count += 1
+    }
+
+    /// Empties an occupied slot. Backward shift: later entries of the run
+    /// move into the hole when their home slot does not lie between the
+    /// hole and them, so every remaining key stays reachable from its home.
+    mutating func remove(at slot: Int) {
+        count -= 1
+        let mask = self.mask
+        slots.withUnsafeMutableBufferPointer { s in
+            var hole = slot
+            s[hole].value = nil
+            s[hole].hash = 0
+            var i = (hole &+ 1) & mask
+            while s[i].hash != 0 {
+                let home = Int(truncatingIfNeeded: s[i].hash) & mask
+                if (i &- home) & mask >= (i &- hole) & mask {
+                    s.swapAt(hole, i)   // the hole (hash 0, no value) moves to i
+                    hole = i
+                }
+                i = (i &+ 1) & mask
+            }
+        }
+    }
+
+    // MARK: Internals
+
+    @inline(__always)
+    private func hash(_ key: TCPFlowKey) -> UInt64 {
         // Each word folded in with a multiply by an odd constant and a
-        // rotation, then a final avalanche (the top bits pick the slot).
+        // rotation, then a final avalanche (the low bits pick the slot).
         @inline(__always) func fold(_ h: UInt64, _ word: UInt64) -> UInt64 {
             let x = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
             return (x << 29) | (x >> 35)
@@ -63,83 +127,60 @@ struct TCPFlowTable {
         h ^= h >> 31
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
-        return Int(truncatingIfNeeded: h) & mask
+        return h == 0 ? 1 : h
     }
 
-    @inline(__always)
-    private func slot(of key: TCPFlowKey) -> Int? {
-        var i = home(key)
-        while values[i] != nil {
-            if keys[i] == key { return i }
-            i = (i &+ 1) & mask
-        }
-        return nil
-    }
-
-    // MARK: Changes
-
-    private mutating func insert(_ key: TCPFlowKey, _ value: TCPStreamDirection) {
-        if let existing = slot(of: key) {
-            values[existing] = value
-            return
-        }
-        if (count + 1) * 2 > mask + 1 { grow() }
-        var i = home(key)
-        while values[i] != nil { i = (i &+ 1) & mask }
-        keys[i] = key
-        values[i] = value
-        count += 1
-    }
-
-    private mutating func remove(_ key: TCPFlowKey) {
-        guard var hole = slot(of: key) else { return }
-        values[hole] = nil
-        count -= 1
-        // Backward shift: pull later entries of the run into the hole when
-        // their home slot does not lie between the hole and them.
-        var i = (hole &+ 1) & mask
-        while values[i] != nil {
-            let h = home(keys[i])
-            if (i &- h) & mask >= (i &- hole) & mask {
-                keys[hole] = keys[i]
-                values[hole] = values[i]
-                values[i] = nil
-                hole = i
-            }
-            i = (i &+ 1) & mask
-        }
+    /// Puts a key known to be absent into the first empty slot of its run.
+    private mutating func place(_ key: TCPFlowKey, hash h: UInt64, _ value: TCPStreamDirection) {
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slots[i].hash != 0 { i = (i &+ 1) & mask }
+        slots[i] = Slot(key: key, hash: h, value: value)
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        let slots = (mask + 1) * 2
-        keys = Array(repeating: TCPFlowKey.empty, count: slots)
-        values = Array(repeating: nil, count: slots)
-        mask = slots - 1
-        count = 0
-        for i in oldValues.indices {
-            if let value = oldValues[i] { insert(oldKeys[i], value) }
-        }
-    }
-
-    /// Forgets every direction (keeps the slots).
-    mutating func removeAll() {
-        for i in values.indices { values[i] = nil }
-        count = 0
+        let old = slots
+        let slotCount = (mask + 1) * 2
+        slots = Array(repeating: Slot(key: .empty, hash: 0, value: nil), count: slotCount)
+        mask = slotCount - 1
+        for slot in old where slot.hash != 0 { place(slot.key, hash: slot.hash, slot.value!) }
     }
 
     // MARK: Walks
 
+    /// Forgets every direction (keeps the slots).
+    mutating func removeAll() {
+        for i in slots.indices { slots[i].value = nil; slots[i].hash = 0 }
+        count = 0
+    }
+
     /// Calls `body` for every direction (the table must not change meanwhile).
     func forEach(_ body: (TCPFlowKey, TCPStreamDirection) -> Void) {
-        for i in values.indices {
-            if let value = values[i] { body(keys[i], value) }
+        for slot in slots where slot.hash != 0 { body(slot.key, slot.value!) }
+    }
+
+    /// Removes every direction for which `shouldRemove` is true, in one
+    /// pass and without hashing a key: the walk starts after an empty slot,
+    /// so an entry a removal shifts back lands on a slot still ahead of it
+    /// or on the one just emptied, which is looked at again.
+    mutating func removeAll(where shouldRemove: (TCPFlowKey, TCPStreamDirection) -> Bool) {
+        guard count > 0 else { return }
+        var start = 0
+        while slots[start].hash != 0 { start += 1 }   // load ≤ 1/2: an empty slot exists
+        var i = (start &+ 1) & mask
+        var visited = 0
+        while visited < mask {
+            if slots[i].hash != 0, shouldRemove(slots[i].key, slots[i].value!) {
+                remove(at: i)
+                continue   // slot i may now hold an entry shifted back from later in the run
+            }
+            i = (i &+ 1) & mask
+            visited += 1
         }
     }
 }
 
 extension TCPFlowKey {
-    /// The key of an empty slot (never read: slots are empty by their value).
+    /// The key of an empty slot (never read: slots are empty by their hash).
     static var empty: TCPFlowKey {
         TCPFlowKey(source: IPAddress(ipv4: 0), destination: IPAddress(ipv4: 0), sourcePort: 0, destinationPort: 0)
     }

@@ -57,10 +57,10 @@ public final class TCPReassembler {
     /// How often the creation order was compacted (a walk over it with a
     /// lookup per entry; for tests: it must stay rare).
     var compactions = 0
-    /// The keys an idle sweep ends (reused, so a sweep allocates nothing once it has grown).
-    var expiredScratch: [TCPFlowKey] = []
     var totalBytes = 0
     var lastSweep: Int64 = .min
+    /// The latest capture time seen (idle directions at the end of input).
+    var latestTime: Int64 = .min
 
     /// Directions no longer tracked, kept for reuse (without buffers: those
     /// are freed when a direction ends) so steady traffic allocates no
@@ -106,33 +106,37 @@ public final class TCPReassembler {
     /// arrives).
     public func process(_ packet: PacketContext, consume: (UnsafeRawBufferPointer) -> Int) {
         let now = packet.time.seconds
-        // Idle directions are looked for every eighth of the timeout (at
-        // least every second) of capture time, not on every packet.
-        if now > lastSweep &+ max(1, limits.idleTimeoutSeconds / 8) { expireIdle(now: now) }
+        // A direction idle for longer than the timeout is ended when its
+        // next packet looks it up (`liveSlot`), so the timeout holds to the
+        // second; the sweep only frees the ones never seen again, once per
+        // timeout of capture time.
+        if now > latestTime { latestTime = now }
+        if now > lastSweep &+ max(1, limits.idleTimeoutSeconds) { expireIdle(now: now) }
         let key = TCPFlowKey(packet)
         let flags = packet.tcpFlags
 
         if flags.contains(.rst) {
-            end(key, reason: \.endedByRST)
-            end(key.reversed, reason: \.endedByRST)
+            end(key, now: now, reason: \.endedByRST)
+            end(key.reversed, now: now, reason: \.endedByRST)
             return
         }
 
-        var direction = flows[key]
+        // One probe per packet: the direction found here is passed on.
+        var direction = liveSlot(key, now: now).map { flows.value(at: $0) }
         if flags.contains(.syn) {
             if let existing = direction, existing.initialSequence == packet.tcpSequence, !existing.ended {
                 // A retransmitted SYN: its data (if any) is handled below.
             } else {
                 if let existing = direction {
                     if !existing.ended { statistics.endedByNewSYN += 1 }
-                    finish(key, existing)
+                    finish(existing)
                 }
-                direction = start(key, next: packet.tcpSequence &+ 1, initial: packet.tcpSequence, now: now)
+                direction = start(key, reusing: direction, next: packet.tcpSequence &+ 1, initial: packet.tcpSequence, now: now)
             }
         }
         if direction == nil {
             guard !packet.payload.isEmpty else { return }
-            direction = start(key, next: packet.tcpSequence, initial: nil, now: now)
+            direction = start(key, reusing: nil, next: packet.tcpSequence, initial: nil, now: now)
         }
         guard let stream = direction else { return }
         if stream.ended {
@@ -144,21 +148,23 @@ public final class TCPReassembler {
         if flags.contains(.fin), stream.finSequence == nil {
             stream.finSequence = dataSequence &+ UInt32(packet.payload.count)
         }
-        let before = stream.heldBytes
-        if deliversDirectly, !packet.payload.isEmpty, stream.takesDirectly(at: dataSequence) {
-            // The usual case (a whole message per segment): no copy, no buffer.
-            stream.acceptDirect(packet.payload, consumed: max(0, consume(packet.payload)))
-        } else if stream.insert(packet.payload, at: dataSequence) {
-            let consumed = stream.buffer.withUnsafeBytes { raw in
-                consume(UnsafeRawBufferPointer(rebasing: raw[stream.start...]))
+        if !packet.payload.isEmpty {
+            let before = stream.heldBytes
+            if deliversDirectly, stream.takesDirectly(at: dataSequence) {
+                // The usual case (a whole message per segment): no copy, no buffer.
+                stream.acceptDirect(packet.payload, consumed: max(0, consume(packet.payload)))
+            } else if stream.insert(packet.payload, at: dataSequence) {
+                let consumed = stream.buffer.withUnsafeBytes { raw in
+                    consume(UnsafeRawBufferPointer(rebasing: raw[stream.start...]))
+                }
+                stream.consume(max(0, consumed))
             }
-            stream.consume(max(0, consumed))
+            totalBytes += stream.heldBytes - before
         }
-        totalBytes += stream.heldBytes - before
         if stream.finishedByFIN {
-            end(key, reason: \.endedByFIN)
+            end(stream, reason: \.endedByFIN)
         } else if stream.heldBytes > limits.maxBytesPerFlow {
-            end(key, reason: \.evictedByByteCap)
+            end(stream, reason: \.evictedByByteCap)
         }
         enforceTotalCap()
     }
@@ -167,8 +173,12 @@ public final class TCPReassembler {
     public func finishAll() {
         flows.forEach { key, stream in
             guard !stream.ended else { return }
-            statistics.endedAtEndOfInput += 1
-            finish(key, stream)
+            if isIdle(stream, now: latestTime) {
+                statistics.endedByIdle += 1   // it had ended before the input did
+            } else {
+                statistics.endedAtEndOfInput += 1
+            }
+            finish(stream)
         }
         flows.removeAll()
         creationOrder.removeAll()
@@ -178,9 +188,12 @@ public final class TCPReassembler {
 
     // MARK: Internals
 
-    private func start(_ key: TCPFlowKey, next: UInt32, initial: UInt32?, now: Int64) -> TCPStreamDirection {
+    /// A direction for `key` starting at `next`: `existing` (the one the
+    /// table holds for `key`, ended or just finished) reused, or a new one.
+    private func start(_ key: TCPFlowKey, reusing existing: TCPStreamDirection?, next: UInt32, initial: UInt32?,
+                       now: Int64) -> TCPStreamDirection {
         let stream: TCPStreamDirection
-        if let old = flows[key] {
+        if let old = existing {
             // A new SYN on a tuple still remembered (ended or just finished): reuse it.
             old.reuse(nextSequence: next, initialSequence: initial, lastSeen: now)
             stream = old
@@ -192,7 +205,7 @@ public final class TCPReassembler {
             } else {
                 stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, lastSeen: now, pool: bufferPool)
             }
-            flows[key] = stream
+            flows.insertNew(key, stream)
             stream.serial = nextSerial
             nextSerial &+= 1
             if creationOrder.count == creationOrder.capacity {
@@ -201,7 +214,7 @@ public final class TCPReassembler {
                 // or every new flow would compact the whole order again. After
                 // a compaction it holds at most one entry per tracked flow, so
                 // it stays below about three times the cap.
-                if creationOrder.count * 4 > creationOrder.capacity * 3 {
+                if creationOrder.count * 2 > creationOrder.capacity {
                     creationOrder.reserveCapacity(creationOrder.capacity * 2)
                 }
             }
@@ -211,15 +224,40 @@ public final class TCPReassembler {
         return stream
     }
 
-    private func end(_ key: TCPFlowKey, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
-        guard let stream = flows[key], !stream.ended else { return }
+    private func end(_ key: TCPFlowKey, now: Int64, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
+        guard let slot = liveSlot(key, now: now) else { return }
+        end(flows.value(at: slot), reason: reason)
+    }
+
+    /// Whether `stream` has had no packet for longer than the timeout at `now`.
+    @inline(__always)
+    private func isIdle(_ stream: TCPStreamDirection, now: Int64) -> Bool {
+        now &- stream.lastSeen > limits.idleTimeoutSeconds
+    }
+
+    /// The slot of `key`'s direction, or `nil` when there is none or it was
+    /// idle for longer than the timeout (it is then ended and forgotten).
+    @inline(__always)
+    private func liveSlot(_ key: TCPFlowKey, now: Int64) -> Int? {
+        guard let slot = flows.find(key) else { return nil }
+        let stream = flows.value(at: slot)
+        guard isIdle(stream, now: now) else { return slot }
+        if !stream.ended { statistics.endedByIdle += 1 }
+        finish(stream)
+        flows.remove(at: slot)
+        recycle(stream)
+        return nil
+    }
+
+    private func end(_ stream: TCPStreamDirection, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
+        guard !stream.ended else { return }
         statistics[keyPath: reason] += 1
-        finish(key, stream)
+        finish(stream)
     }
 
     /// Discards what the direction still holds and marks it ended (kept as a
     /// tombstone so late segments are ignored until a new SYN or expiry).
-    private func finish(_ key: TCPFlowKey, _ stream: TCPStreamDirection) {
+    private func finish(_ stream: TCPStreamDirection) {
         let held = stream.heldBytes
         if held > 0 {
             statistics.discardedBytes += UInt64(held)
@@ -230,14 +268,23 @@ public final class TCPReassembler {
         stream.ended = true
     }
 
+    /// The slot of the direction an eviction-order entry stands for, or
+    /// `nil` when the entry is stale (its key ended and came back, or left).
+    @inline(__always)
+    private func slot(of entry: (key: TCPFlowKey, serial: UInt64)) -> Int? {
+        guard let slot = flows.find(entry.key), flows.value(at: slot).serial == entry.serial else { return nil }
+        return slot
+    }
+
     private func evictOldest() {
         while creationStart < creationOrder.count {
-            let (key, serial) = creationOrder[creationStart]
+            let entry = creationOrder[creationStart]
             creationStart += 1
-            if let stream = flows[key], stream.serial == serial {
+            if let slot = slot(of: entry) {
+                let stream = flows.value(at: slot)
                 if !stream.ended { statistics.evictedByFlowCap += 1 }
-                finish(key, stream)
-                flows[key] = nil
+                finish(stream)
+                flows.remove(at: slot)
                 recycle(stream)
                 break
             }
@@ -249,34 +296,30 @@ public final class TCPReassembler {
         guard totalBytes > limits.maxTotalBytes else { return }
         var index = creationStart
         while totalBytes > limits.maxTotalBytes, index < creationOrder.count {
-            let (key, serial) = creationOrder[index]
+            let entry = creationOrder[index]
             index += 1
-            guard flows[key]?.serial == serial else { continue }
-            if let stream = flows[key], !stream.ended, stream.heldBytes > 0 {
+            guard let slot = slot(of: entry) else { continue }
+            let stream = flows.value(at: slot)
+            if !stream.ended, stream.heldBytes > 0 {
                 statistics.evictedByByteCap += 1
-                finish(key, stream)
+                finish(stream)
             }
         }
     }
 
-    /// Ends and forgets the directions idle for longer than the timeout.
-    /// Their keys stay in `creationOrder` until it is compacted (when it is
-    /// full, or when eviction has used up half of it): compacting on every
-    /// sweep would hash every remembered key every few seconds.
+    /// Ends and forgets the directions idle for longer than the timeout, in
+    /// one walk of the table (memory: a direction's next packet would end it
+    /// anyway). Their keys stay in `creationOrder` until it is compacted
+    /// (when it is full, or when eviction has used up half of it):
+    /// compacting on every sweep would look every remembered key up.
     private func expireIdle(now: Int64) {
         lastSweep = now
-        expiredScratch.removeAll(keepingCapacity: true)
-        let timeout = limits.idleTimeoutSeconds
-        flows.forEach { key, stream in
-            if now - stream.lastSeen > timeout { expiredScratch.append(key) }
-        }
-        for key in expiredScratch {
-            if let stream = flows[key] {
-                if !stream.ended { statistics.endedByIdle += 1 }
-                finish(key, stream)
-                flows[key] = nil
-                recycle(stream)
-            }
+        flows.removeAll { _, stream in
+            guard isIdle(stream, now: now) else { return false }
+            if !stream.ended { statistics.endedByIdle += 1 }
+            finish(stream)
+            recycle(stream)
+            return true
         }
     }
 
@@ -289,7 +332,7 @@ public final class TCPReassembler {
         guard force || (creationStart > 1024 && creationStart * 2 > creationOrder.count) else { return }
         compactions += 1
         var write = 0
-        for read in creationStart..<creationOrder.count where flows[creationOrder[read].key]?.serial == creationOrder[read].serial {
+        for read in creationStart..<creationOrder.count where slot(of: creationOrder[read]) != nil {
             creationOrder[write] = creationOrder[read]
             write += 1
         }

@@ -94,7 +94,10 @@ final class TCPStreamDirection {
     }
 
     /// Bytes held (contiguous plus out-of-order).
-    var heldBytes: Int { buffer.count - start + pending.reduce(0) { $0 + $1.bytes.count } }
+    var heldBytes: Int {
+        let contiguous = buffer.count - start
+        return pending.isEmpty ? contiguous : pending.reduce(contiguous) { $0 + $1.bytes.count }
+    }
 
     var contiguous: Int { buffer.count - start }
 

@@ -55,6 +55,13 @@ public final class BlockingQueue<Element>: @unchecked Sendable {
         return element
     }
 
+    /// Elements waiting now (a snapshot: the other side may change it).
+    public var waiting: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return count
+    }
+
     /// Pops without waiting; `nil` when empty.
     public func tryPop() -> Element? {
         condition.lock()

@@ -24,6 +24,9 @@ public struct CaptureSettings: Sendable {
     public var workers: Int = 0
     /// Packets per batch in the parallel pipeline.
     public var batchPackets: Int = 4096
+    /// When the capture thread of the pipeline decodes a batch's datagrams
+    /// itself (modules whose datagrams are independent only).
+    public var captureThreadHelps: CaptureThreadHelp = .whenWorkersLag
     /// IP fragments are reassembled (else counted and not parsed).
     public var ipDefragmentation: Bool
     public var defragmentationLimits: IPDefragmentationLimits
@@ -39,6 +42,19 @@ public struct CaptureSettings: Sendable {
         self.packetLimit = packetLimit; self.logEvery = logEvery; self.localAddresses = localAddresses
         self.tcpReassembly = tcpReassembly; self.reassemblyLimits = reassemblyLimits
     }
+}
+
+/// When the pipeline's capture thread decodes datagrams itself instead of
+/// leaving every packet to the workers.
+public enum CaptureThreadHelp: Sendable {
+    /// Never: the workers decode everything.
+    case never
+    /// For a batch handed on while a worker has two or more batches waiting:
+    /// the two kinds of thread then share the work in whatever proportion
+    /// keeps both busy (the default).
+    case whenWorkersLag
+    /// For every batch (tests).
+    case always
 }
 
 // MARK: - CaptureEngine

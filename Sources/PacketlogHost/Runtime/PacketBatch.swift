@@ -7,7 +7,8 @@
 final class PacketBatch: @unchecked Sendable {
     struct Entry {
         var packet: PacketContext
-        /// The worker that owns the packet's flow.
+        /// The worker that owns the packet's flow (-1: none, the reader
+        /// decoded it).
         var shard: Int
     }
 
@@ -27,6 +28,9 @@ final class PacketBatch: @unchecked Sendable {
     var reopen = false
     /// The last batch: workers finish their streams, the merger stops.
     var isEnd = false
+    /// The reader's lines when it decoded this batch's datagrams itself
+    /// (their entries have shard -1: no worker takes them).
+    var helperOutput: WorkerOutput?
 
     init(capacity: Int, maxEntries: Int) {
         self.capacity = capacity
@@ -55,6 +59,7 @@ final class PacketBatch: @unchecked Sendable {
     func reset() {
         used = 0
         entryCount = 0
+        helperOutput = nil
         tick = false
         reopen = false
         isEnd = false

@@ -14,6 +14,14 @@ import Synchronization
 /// - the **merger** takes the workers' lines of a batch, merges them back
 ///   into packet order and routes them to the writer, which writes.
 ///
+/// When the modules' datagrams are independent (DNS over UDP) and the
+/// workers lag (two batches waiting), the reader decodes the datagrams of
+/// the batch it has just filled itself, in an instance of the modules of
+/// its own; the workers still take that batch's TCP packets (their flows'
+/// state is theirs), and the merger merges the reader's lines with theirs.
+/// So both cores stay busy whichever side is the slower one
+/// (`CaptureThreadHelp`).
+///
 /// Queues between stages are bounded: a slow stage makes the reader wait
 /// (on a live interface the kernel ring absorbs bursts, and its drops are
 /// counted from `pcap_stats`), so nothing is dropped silently.
@@ -32,8 +40,18 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
     let merger: ParallelMerger<Modules>
     let freeBatches: BlockingQueue<PacketBatch>
     var batch: PacketBatch
-    /// The text of recently seen addresses, for the endpoints rendered here.
+    /// The reader's own modules for datagrams (`nil` when the modules'
+    /// datagrams are not independent, or help is off), the free outputs
+    /// for its lines, and the datagrams it decoded and no module wanted.
+    var helper: Modules?
+    let freeHelperOutputs: BlockingQueue<WorkerOutput>
+    var helperOtherPorts: UInt64 = 0
+    /// Batches whose datagrams the reader decoded itself (for tests and diagnostics).
+    private(set) var batchesHelped: UInt64 = 0
+    /// The text of recently seen addresses and of the current second, for
+    /// the line starts rendered here.
     let addressText = AddressTextCache()
+    var clock = LocalClock()
     public private(set) var packets: UInt64 = 0
     let report: @Sendable (String) -> Void
     /// When the counters were last printed for `statsIntervalSeconds` (monotonic ms).
@@ -59,7 +77,12 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         }
         self.workers = workers
         self.workerCount = UInt64(workers.count)
-        merger = ParallelMerger(workers: workers, freeBatches: freeBatches,
+        freeHelperOutputs = BlockingQueue(capacity: batchCount, lastInFirstOut: true)
+        if Modules.datagramsAreIndependent, settings.captureThreadHelps != .never {
+            helper = try makeModules()
+            for _ in 0..<batchCount { freeHelperOutputs.push(WorkerOutput()) }
+        }
+        merger = ParallelMerger(workers: workers, freeBatches: freeBatches, freeHelperOutputs: freeHelperOutputs,
                                 router: OutputRouter(writer: writer, modules: files, toStandardOutput: toStandardOutput),
                                 writer: writer)
     }
@@ -74,6 +97,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         dispatch()
         batch.isEnd = true
         dispatch(final: true)
+        helper?.finish()
         merger.waitUntilDone()
         return ending
     }
@@ -103,17 +127,18 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
                 }
                 guard let copy else { return limits() }
                 packet.payload = copy
-                // The line's endpoints, rendered here (only a packet with a
-                // payload can carry a line): the workers format everything
-                // else, and this thread has time to spare.
-                let cache = addressText
+                // The line's time and endpoints, rendered here (only a
+                // packet with a payload can carry a line): the workers
+                // format everything else, and this thread has time to spare.
+                clock.update(time.seconds)
+                let cache = addressText, timeText = clock.timeText
                 let source = packet.source, sourcePort = packet.sourcePort
                 let destination = packet.destination, destinationPort = packet.destinationPort
-                if let text = batch.write(atMost: LineEmitter.endpointsRoom, {
-                    LineEmitter.writeEndpoints(source: source, sourcePort: sourcePort, destination: destination,
-                                               destinationPort: destinationPort, cache: cache, to: $0)
+                if let text = batch.write(atMost: LineEmitter.lineStartRoom, {
+                    LineEmitter.writeLineStart(time: time, timeText: timeText, source: source, sourcePort: sourcePort,
+                                               destination: destination, destinationPort: destinationPort, cache: cache, to: $0)
                 }) {
-                    packet.renderedEndpoints = text
+                    packet.renderedLineStart = text
                 }
             }
             batch.append(packet, shard: workerCount == 1 ? 0 : Int(packet.flowHash % workerCount))
@@ -123,7 +148,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
 
     @inline(__always)
     func limits() -> CaptureEnding? {
-        if let every = settings.logEvery, packets % every == 0 { report(merger.latestSummary(packets: packets, decoder: decoder.statistics)) }
+        if let every = settings.logEvery, packets % every == 0 { report(merger.latestSummary(packets: packets, decoder: decoder.statistics, helper: helperCounters)) }
         if let limit = settings.packetLimit, packets >= limit { return .packetLimit }
         return nil
     }
@@ -131,9 +156,36 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
     /// Hands the current batch to every worker and starts a new one.
     func dispatch(final: Bool = false) {
         let full = batch
+        if helper != nil, full.entryCount > 0, shouldHelp() { decodeDatagrams(of: full) }
         merger.expect(full)
         for worker in workers { worker.input.push(full) }
         if !final { batch = freeBatches.pop() }
+    }
+
+    /// Whether this thread decodes the datagrams of the batch it hands on.
+    private func shouldHelp() -> Bool {
+        switch settings.captureThreadHelps {
+        case .never: return false
+        case .always: return true
+        case .whenWorkersLag: return workers.contains { $0.input.waiting >= 2 }
+        }
+    }
+
+    /// Runs this thread's own modules over the datagrams of `batch` (in a
+    /// tight loop, while the batch is still in this core's cache) and marks
+    /// them as done, so the workers take only its TCP packets.
+    private func decodeDatagrams(of batch: PacketBatch) {
+        let out = freeHelperOutputs.pop()
+        out.emitter.reset()
+        out.batch = batch
+        let entries = batch.entryStorage
+        for i in 0..<batch.entryCount where !entries[i].packet.isTCP {
+            out.emitter.packetIndex = i
+            if !helper!.dispatch(entries[i].packet, into: &out.emitter) { helperOtherPorts &+= 1 }
+            entries[i].shard = -1
+        }
+        batchesHelped &+= 1
+        batch.helperOutput = out
     }
 
     func idleTick() {
@@ -143,7 +195,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
             let now = monotonicMilliseconds()
             if now - lastStats >= Int64(interval) * 1000 {
                 lastStats = now
-                report(merger.latestSummary(packets: packets, decoder: decoder.statistics))
+                report(merger.latestSummary(packets: packets, decoder: decoder.statistics, helper: helperCounters))
             }
         }
     }
@@ -157,7 +209,12 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
 
     /// Call after `run()`: every stage has stopped.
     public func summary() -> String {
-        merger.summary(packets: packets, decoder: decoder, pcap: pcap)
+        merger.summary(packets: packets, decoder: decoder, pcap: pcap, helper: helperCounters)
+    }
+
+    /// The reader's own modules' counters (read on the reader's thread).
+    var helperCounters: ParallelMerger<Modules>.Counters? {
+        helper.map { ($0.counters, helperOtherPorts) }
     }
 }
 
@@ -223,7 +280,7 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
     }
 }
 
-/// A worker's lines for one batch.
+/// A worker's (or the reader's) lines for one batch.
 final class WorkerOutput: @unchecked Sendable {
     var emitter = LineEmitter()
     var batch: PacketBatch?
@@ -245,8 +302,10 @@ extension ParallelWorker {
 /// Puts the workers' lines of each batch back into packet order and routes
 /// them to the writer.
 final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
+    typealias Counters = (modules: [(module: String, values: [(name: String, value: UInt64)])], otherPorts: UInt64)
     let workers: [ParallelWorker<Modules>]
     let freeBatches: BlockingQueue<PacketBatch>
+    let freeHelperOutputs: BlockingQueue<WorkerOutput>
     var router: OutputRouter
     let writer: LogWriter
     private let expected: BlockingQueue<PacketBatch>
@@ -256,9 +315,11 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
     private let done = NSCondition()
     private var finished = false
 
-    init(workers: [ParallelWorker<Modules>], freeBatches: BlockingQueue<PacketBatch>, router: OutputRouter, writer: LogWriter) {
+    init(workers: [ParallelWorker<Modules>], freeBatches: BlockingQueue<PacketBatch>, freeHelperOutputs: BlockingQueue<WorkerOutput>,
+         router: OutputRouter, writer: LogWriter) {
         self.workers = workers
         self.freeBatches = freeBatches
+        self.freeHelperOutputs = freeHelperOutputs
         self.router = router
         self.writer = writer
         expected = BlockingQueue(capacity: 64)
@@ -285,15 +346,22 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
 
     private func run() {
         var outputs: [WorkerOutput] = []
-        outputs.reserveCapacity(workers.count)
-        var cursors = Array(repeating: 0, count: workers.count)
+        outputs.reserveCapacity(workers.count + 1)
+        var cursors = Array(repeating: 0, count: workers.count + 1)
         while true {
             let batch = expected.pop()
             outputs.removeAll(keepingCapacity: true)
             for worker in workers { outputs.append(worker.output.pop()) }
-            // k-way merge by packet index; each worker's lines are already in order.
+            // The reader's lines for the batch's datagrams, when it took them.
+            if let helped = batch.helperOutput { outputs.append(helped) }
+            // k-way merge by packet index; each output's lines are already in order.
             for i in cursors.indices { cursors[i] = 0 }
-            let handedOver = outputs.count == 1 && handOverWhole(outputs[0], of: batch)
+            var withLines = -1
+            for w in outputs.indices where !outputs[w].emitter.records.isEmpty {
+                withLines = withLines == -1 ? w : -2
+            }
+            let handedOver = withLines >= 0 ? handOverWhole(outputs[withLines], of: batch)
+                                             : withLines == -2 && mergeRuns(outputs, of: batch, cursors: &cursors)
             while !handedOver {
                 var best = -1
                 var bestPacket = Int.max
@@ -322,7 +390,7 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
             let isEnd = batch.isEnd
             for (w, out) in outputs.enumerated() {
                 out.batch = nil
-                workers[w].freeOutputs.push(out)
+                if w < workers.count { workers[w].freeOutputs.push(out) } else { freeHelperOutputs.push(out) }
             }
             if isEnd { break }
             batch.reset()
@@ -335,45 +403,95 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         done.unlock()
     }
 
-    /// One worker's lines for `batch` when they all go to one file (one
-    /// module, one period, combined files) and are many: hands the worker's
-    /// buffer itself to the writer instead of copying every line (the lines
-    /// of one worker are already in packet order). `false` when it does not
-    /// apply; nothing was routed then.
+    /// One output's lines for `batch` (the only output with lines) when
+    /// they all go to one file (one module, one period, combined files) and
+    /// are many: hands the output's buffer itself to the writer instead of
+    /// copying every line (the lines of one output are already in packet
+    /// order). `false` when it does not apply; nothing was routed then.
     private func handOverWhole(_ out: WorkerOutput, of batch: PacketBatch) -> Bool {
         let records = out.emitter.records
-        guard let first = records.first, let last = records.last,
-              last.end >= OutputRouter.handOverMinimumBytes else { return false }
-        let entries = batch.entries
-        var checkedSecond = entries[first.packet].packet.time.seconds
-        clock.update(checkedSecond)
-        let period = clock.period
-        guard let target = router.combinedSlot(module: first.module, period: period) else { return false }
-        for record in records {
-            // Lines of one module in one second share a file: check again
-            // only when either changes.
-            let second = entries[record.packet].packet.time.seconds
-            guard second != checkedSecond || record.module != first.module else { continue }
-            checkedSecond = second
-            clock.update(second)
-            guard let other = router.combinedSlot(module: record.module, period: clock.period), other == target else { return false }
-        }
+        guard let last = records.last, last.end >= OutputRouter.handOverMinimumBytes,
+              let (module, period) = singleFile([out], of: batch) else { return false }
         // Lines are contiguous from 0; bytes after the last one (a line a
         // module began and never ended) are not part of the output.
         out.emitter.buffer.truncate(to: last.end)
-        router.handOver(&out.emitter.buffer, lines: records.count, module: first.module, period: period)
+        router.handOver(&out.emitter.buffer, lines: records.count, module: module, period: period)
         return true
+    }
+
+    /// Several outputs' lines for `batch` when they all go to one file:
+    /// merged into packet order by runs (the lines of one output up to the
+    /// next packet of another are contiguous in its buffer: one copy per
+    /// run, not per line). `false` when it does not apply; nothing was
+    /// routed then.
+    private func mergeRuns(_ outputs: [WorkerOutput], of batch: PacketBatch, cursors: inout [Int]) -> Bool {
+        guard let (module, period) = singleFile(outputs, of: batch) else { return false }
+        while true {
+            // The output holding the earliest packet, and the earliest packet of the others.
+            var best = -1
+            var bestPacket = Int.max, otherPacket = Int.max
+            for w in outputs.indices {
+                let records = outputs[w].emitter.records
+                guard cursors[w] < records.count else { continue }
+                let packet = records[cursors[w]].packet
+                if packet < bestPacket {
+                    otherPacket = bestPacket
+                    bestPacket = packet
+                    best = w
+                } else if packet < otherPacket {
+                    otherPacket = packet
+                }
+            }
+            if best < 0 { return true }
+            let records = outputs[best].emitter.records
+            let first = cursors[best]
+            var end = first &+ 1
+            while end < records.count, records[end].packet < otherPacket { end &+= 1 }
+            router.appendRun(outputs[best].emitter.buffer.bytes(from: records[first].start, to: records[end &- 1].end),
+                             lines: end &- first, module: module, period: period)
+            cursors[best] = end
+        }
+    }
+
+    /// The module and period whose combined file every line of `outputs`
+    /// for `batch` goes to, or `nil` when there is no single such file
+    /// (several modules or periods, split files) or no line.
+    private func singleFile(_ outputs: [WorkerOutput], of batch: PacketBatch) -> (module: Int, period: LogPeriod)? {
+        let entries = batch.entries
+        var target: (slot: Int, key: Int)?
+        var module = 0, period = clock.period
+        var checkedSecond = Int64.min, checkedModule = -1
+        for out in outputs {
+            for record in out.emitter.records {
+                // Lines of one module in one second share a file: check
+                // again only when either changes.
+                let second = entries[record.packet].packet.time.seconds
+                guard second != checkedSecond || record.module != checkedModule else { continue }
+                checkedSecond = second
+                checkedModule = record.module
+                clock.update(second)
+                guard let slot = router.combinedSlot(module: record.module, period: clock.period) else { return nil }
+                if let target {
+                    guard slot == target else { return nil }
+                } else {
+                    target = slot
+                    module = record.module
+                    period = clock.period
+                }
+            }
+        }
+        return target == nil ? nil : (module, period)
     }
 
     // MARK: Statistics
 
-    /// Counters summed over the workers, by module and name, and the packets
-    /// no module wanted.
-    func summedCounters() -> (modules: [(module: String, values: [(name: String, value: UInt64)])], otherPorts: UInt64) {
+    /// Counters summed over the workers (and the reader's own modules,
+    /// `helper`), by module and name, and the packets no module wanted.
+    func summedCounters(helper: Counters?) -> Counters {
         var total: [(module: String, values: [(name: String, value: UInt64)])]?
         var otherPorts: UInt64 = 0
-        for worker in workers {
-            let (counters, other) = worker.counters()
+        let all = workers.map { $0.counters() } + (helper.map { [$0] } ?? [])
+        for (counters, other) in all {
             otherPorts &+= other
             guard var sum = total else { total = counters; continue }
             for m in counters.indices where m < sum.count {
@@ -386,9 +504,9 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         return (total ?? [], otherPorts)
     }
 
-    func latestSummary(packets: UInt64, decoder: DecoderStatistics) -> String {
+    func latestSummary(packets: UInt64, decoder: DecoderStatistics, helper: Counters?) -> String {
         var parts = ["packets \(packets)"]
-        let other = appendModuleCounters(to: &parts)
+        let other = appendModuleCounters(to: &parts, helper: helper)
         parts.append("other-ports \(other)")
         parts.append("not-ip \(decoder.notIP)")
         parts.append("not-udp-tcp \(decoder.notUDPOrTCP)")
@@ -397,8 +515,8 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
     }
 
     /// Appends the modules' counters; returns the packets no module wanted.
-    private func appendModuleCounters(to parts: inout [String]) -> UInt64 {
-        let (counters, otherPorts) = summedCounters()
+    private func appendModuleCounters(to parts: inout [String], helper: Counters?) -> UInt64 {
+        let (counters, otherPorts) = summedCounters(helper: helper)
         let named = counters.count > 1
         for (module, values) in counters {
             for (name, value) in values { parts.append(named ? "\(module).\(name) \(value)" : "\(name) \(value)") }
@@ -406,9 +524,9 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         return otherPorts
     }
 
-    func summary(packets: UInt64, decoder: PacketDecoder, pcap: PcapHandle) -> String {
+    func summary(packets: UInt64, decoder: PacketDecoder, pcap: PcapHandle, helper: Counters?) -> String {
         var parts = ["packets \(packets)"]
-        let other = appendModuleCounters(to: &parts)
+        let other = appendModuleCounters(to: &parts, helper: helper)
         parts.append("other-ports \(other)")
         parts.append(contentsOf: hostCounters(decoder: decoder, pcap: pcap, writer: writer))
         return parts.joined(separator: ", ")

@@ -51,6 +51,9 @@ public struct DNSModule: PacketlogModule {
     /// of the stream; an unfinished one waits for more bytes.
     public static var readsTCPStreams: Bool { true }
 
+    /// A UDP message's line depends on that datagram alone.
+    public static var datagramsAreIndependent: Bool { true }
+
     public mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
         decodeMessages(stream, packet: packet, into: &lines)
     }
