@@ -56,6 +56,21 @@ final class DNSLineTests: XCTestCase {
         XCTAssertEqual(answerLines(bytes), [responsePrefix + "CR FCE9 00 1/1/0/0 sukmoonlee.com IN MX 1800 10 aspmx.l.google.com"])
     }
 
+    /// Header counts of one digit (written as one word) and of two or more
+    /// digits (written digit by digit) side by side, at the boundary 9/10.
+    func testHeaderCountsOfOneAndTwoDigits() {
+        for (qd, an, ns, ar) in [(1, 9, 0, 9), (1, 10, 9, 10), (9, 1, 0, 0), (10, 1, 0, 0)] as [(UInt16, UInt16, UInt16, UInt16)] {
+            let bytes = response({ w in
+                for _ in 0..<qd { w.question("example.com", type: 1) }
+                for i in 0..<(an + ns + ar) {
+                    w.pointer(12)
+                    w.recordBody(type: 1, ttl: 60) { r in r.u32(0x0A00_0000 | UInt32(i)) }
+                }
+            }, qd: qd, an: an, ns: ns, ar: ar)
+            XCTAssertEqual(answerLines(bytes), [responsePrefix + "CR FCE9 00 \(qd)/\(an)/\(ns)/\(ar) example.com IN A 60 10.0.0.0"])
+        }
+    }
+
     func testCNAMEFollowedByAddressAppendsTheAddress() {
         let bytes = response({ w in
             w.question("www.sukmoonlee.com", type: 28)

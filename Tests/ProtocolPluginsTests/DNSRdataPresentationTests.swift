@@ -457,6 +457,27 @@ final class DNSRdataPresentationTests: XCTestCase {
         XCTAssertNil(present(250, "00" + "000000000001" + "012C" + "0004DEAD"), "truncated MAC")
     }
 
+    // MARK: Type and class fields
+
+    /// Every one of the 65,536 type codes prints as its IANA mnemonic or as
+    /// `TYPE<n>`: the table the common codes are printed from must never
+    /// disagree with the mnemonic list (a wrong length would glue the next
+    /// field on or leave a stray byte in the line).
+    func testEveryTypeCodePrintsItsMnemonicOrTYPEn() {
+        var line = LineBuffer(capacity: 64)
+        defer { line.deallocate() }
+        for code in 0...Int(UInt16.max) {
+            let type = DNSType(rawValue: UInt16(code))
+            line.removeAll()
+            line.appendDNSType(type)
+            line.append(UInt8(ascii: "|"))
+            let expected = (type.mnemonic.map { "\($0)" } ?? "TYPE\(code)") + "|"
+            guard String(decoding: line.bytes, as: UTF8.self) == expected else {
+                return XCTFail("type \(code): \(String(decoding: line.bytes, as: UTF8.self)) instead of \(expected)")
+            }
+        }
+    }
+
     // MARK: Helpers for times
 
     func testDNSSECTimesAreUTCCalendarDates() {

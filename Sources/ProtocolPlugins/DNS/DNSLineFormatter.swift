@@ -26,6 +26,13 @@ public enum DNSLineFormatter {
             p[6] = 48 &+ code % 10
             p[7] = UInt8(ascii: " ")
             guard header.isResponse else { return 8 }
+            let qd = header.questionCount, an = header.answerCount, ns = header.authorityCount, ar = header.additionalCount
+            if qd < 10, an < 10, ns < 10, ar < 10 {
+                // The usual response: `q/a/n/r ` as one word (eight digits and separators).
+                let word = 0x2030_2F30_2F30_2F30 | UInt64(qd) | UInt64(an) << 16 | UInt64(ns) << 32 | UInt64(ar) << 48
+                UnsafeMutableRawPointer(p + 8).storeBytes(of: word.littleEndian, as: UInt64.self)
+                return 16
+            }
             var o = 8
             for (index, count) in [header.questionCount, header.answerCount, header.authorityCount, header.additionalCount].enumerated() {
                 o &+= writeDecimal16(count, to: p + o)

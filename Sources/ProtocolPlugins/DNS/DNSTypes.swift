@@ -135,10 +135,34 @@ public struct DNSClass: RawRepresentable, Hashable, Sendable {
 
 // MARK: - Printing
 
+extension DNSType {
+    /// The mnemonics of codes 0–69 (every type a resolver sees daily) as
+    /// two words each and a length (0: no mnemonic), built once from
+    /// `mnemonic`: printing one is two stores, not a switch and a byte loop.
+    @usableFromInline
+    static let mnemonicWords: [(UInt64, UInt64, Int)] = (0..<70).map { code in
+        guard let m = DNSType(rawValue: UInt16(code)).mnemonic, m.utf8CodeUnitCount <= 16 else { return (0, 0, 0) }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(start: m.utf8Start, count: m.utf8CodeUnitCount)) }
+        return (words.0, words.1, m.utf8CodeUnitCount)
+    }
+}
+
 public extension ByteSink {
     /// The type's mnemonic or `TYPE<n>`.
     mutating func appendDNSType(_ type: DNSType) {
         if Self.discardsBytes { return }
+        let table = DNSType.mnemonicWords
+        let code = Int(type.rawValue)
+        if code < table.count, table[code].2 > 0 {
+            let (low, high, count) = table[code]
+            appendWithReservedCapacity(16) { p in
+                UnsafeMutableRawPointer(p).storeBytes(of: low, as: UInt64.self)
+                UnsafeMutableRawPointer(p).storeBytes(of: high, toByteOffset: 8, as: UInt64.self)
+                return count
+            }
+            return
+        }
         if let m = type.mnemonic {
             append(contentsOf: UnsafeRawBufferPointer(start: m.utf8Start, count: m.utf8CodeUnitCount))
         } else {
