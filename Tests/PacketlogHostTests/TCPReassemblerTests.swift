@@ -205,10 +205,10 @@ final class TCPReassemblerTests: XCTestCase {
         let r = reassembler(idleTimeout: 30), m = Messages()
         feed(r, m, seq: 0, [], flags: [.syn], second: 0)
         feed(r, m, seq: 1, Array(framed("x").prefix(1)), second: 10)
-        feed(r, m, seq: 0, [], flags: [.syn], second: 31, fromServer: true)   // the last sweep: the client silent 21 s
-        feed(r, m, seq: 1, Array(framed("y").prefix(1)), second: 45, fromServer: true)
+        feed(r, m, seq: 0, [], flags: [.syn], second: 40, fromServer: true)   // the last sweep: the client silent 30 s
+        feed(r, m, seq: 1, Array(framed("y").prefix(1)), second: 42, fromServer: true)   // too soon for another
         r.finishAll()
-        XCTAssertEqual(r.statistics.endedByIdle, 1, "the client's direction: silent 35 s when the input ended")
+        XCTAssertEqual(r.statistics.endedByIdle, 1, "the client's direction: silent 32 s when the input ended")
         XCTAssertEqual(r.statistics.endedAtEndOfInput, 1, "the server's direction")
     }
 }

@@ -108,10 +108,12 @@ public final class TCPReassembler {
         let now = packet.time.seconds
         // A direction idle for longer than the timeout is ended when its
         // next packet looks it up (`liveSlot`), so the timeout holds to the
-        // second; the sweep only frees the ones never seen again, once per
-        // timeout of capture time.
+        // second; the sweep frees the ones never seen again, every eighth of
+        // the timeout (at least every second) of capture time: often
+        // enough that the directions it frees at once fit the spare list
+        // (else they are freed and new ones allocated).
         if now > latestTime { latestTime = now }
-        if now > lastSweep &+ max(1, limits.idleTimeoutSeconds) { expireIdle(now: now) }
+        if now > lastSweep &+ max(1, limits.idleTimeoutSeconds / 8) { expireIdle(now: now) }
         let key = TCPFlowKey(packet)
         let flags = packet.tcpFlags
 

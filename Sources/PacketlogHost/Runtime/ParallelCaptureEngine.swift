@@ -167,7 +167,11 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         switch settings.captureThreadHelps {
         case .never: return false
         case .always: return true
-        case .whenWorkersLag: return workers.contains { $0.input.waiting >= 2 }
+        case .whenWorkersLag:
+            // A plain loop: `contains(where:)` runs unspecialised here (the
+            // engine is generic) and allocated on every call.
+            for worker in workers where worker.input.waiting >= 2 { return true }
+            return false
         }
     }
 
