@@ -171,6 +171,18 @@ public final class PcapHandle {
     /// The last libpcap error text.
     public var lastError: String { String(cString: pcap_geterr(handle)) }
 
+    /// Reads a capture file's packets to its end (libpcap's `pcap_dispatch`
+    /// with no count: libpcap loops, one call here instead of one per
+    /// packet), calling `callback` with `user` for each, until the end, an
+    /// error or `breakLoop()`. Returns the packets read, 0 at the end of
+    /// the file, -1 on an error (`lastError`), -2 when broken off before any.
+    public func readAll(user: UnsafeMutableRawPointer, _ callback: pcap_handler) -> Int32 {
+        pcap_dispatch(handle, -1, callback, user.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Makes `readAll` return after the packet being handled.
+    public func breakLoop() { pcap_breakloop(handle) }
+
     /// The next packet: 1 with header and data, 0 when none is ready
     /// (non-blocking live), -2 at the end of a file, -1 on error.
     @inlinable

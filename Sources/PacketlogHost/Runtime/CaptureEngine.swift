@@ -130,7 +130,7 @@ public final class CaptureEngine<Modules: ModuleDispatch>: CapturePacketHandler 
     // MARK: One packet
 
     @inline(__always)
-    func handle(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> Ending? {
+    func handle(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> Ending? {
         packets &+= 1
         let h = header.pointee
         let time = packetTime(h, nanosecond: nanosecond)

@@ -15,7 +15,7 @@ public enum CaptureEnding: Sendable, Equatable {
 /// once-a-second tick and SIGHUP.
 protocol CapturePacketHandler: AnyObject {
     /// Handles one packet; a non-nil ending stops the loop.
-    func handle(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> CaptureEnding?
+    func handle(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> CaptureEnding?
     /// Once a second on a live capture, even when idle.
     func idleTick()
     /// SIGHUP: reopen the files.
@@ -34,19 +34,16 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
     func run() -> CaptureEnding { pcap.isLive ? runLive() : runFile() }
 
     func runFile() -> CaptureEnding {
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        let nano = pcap.nanosecondTimestamps
-        while true {
-            let status = pcap.next(&header, &data)
-            if status == 1, let header, let data {
-                if let ending = handler.handle(header, data, nanosecond: nano) { return ending }
-                if handler.packets & 1023 == 0, stopRequested.load(ordering: .relaxed) { return .signal }
-                continue
+        let reader = FileReader(handler: handler, pcap: pcap)
+        let status = withExtendedLifetime(reader) {
+            pcap.readAll(user: Unmanaged.passUnretained(reader).toOpaque()) { user, header, data in
+                guard let user, let header, let data else { return }
+                Unmanaged<FileReader>.fromOpaque(user).takeUnretainedValue().packet(header, data)
             }
-            if status == -2 { return .endOfFile }
-            return .error("reading \(pcap.source): \(pcap.lastError)")
         }
+        if let ending = reader.ending { return ending }
+        if status >= 0 { return .endOfFile }
+        return .error("reading \(pcap.source): \(pcap.lastError)")
     }
 
     func runLive() -> CaptureEnding {
@@ -90,7 +87,7 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
         while drained < 100_000 {
             let status = pcap.next(&header, &data)
             if status == 1, let header, let data {
-                if let ending = handler.handle(header, data, nanosecond: nano) { return .stop(ending) }
+                if let ending = handler.handle(UnsafePointer(header), data, nanosecond: nano) { return .stop(ending) }
                 drained += 1
                 continue
             }
@@ -99,6 +96,33 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
             return .stop(.error("capturing on \(pcap.source): \(pcap.lastError)"))
         }
         return .drained(drained)
+    }
+}
+
+/// The per-packet side of `CaptureLoop.runFile`: libpcap calls it (through
+/// a C callback) for every packet of the file.
+final class FileReader {
+    let handler: any CapturePacketHandler
+    let pcap: PcapHandle
+    let nanosecond: Bool
+    /// Set when the handler (or a signal) ended the capture before the file's end.
+    var ending: CaptureEnding?
+
+    init(handler: any CapturePacketHandler, pcap: PcapHandle) {
+        self.handler = handler
+        self.pcap = pcap
+        nanosecond = pcap.nanosecondTimestamps
+    }
+
+    @inline(__always)
+    func packet(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>) {
+        if let ending = handler.handle(header, data, nanosecond: nanosecond) {
+            self.ending = ending
+            pcap.breakLoop()
+        } else if handler.packets & 1023 == 0, stopRequested.load(ordering: .relaxed) {
+            ending = .signal
+            pcap.breakLoop()
+        }
     }
 }
 

@@ -104,7 +104,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
 
     // MARK: Reader side
 
-    func handle(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> CaptureEnding? {
+    func handle(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> CaptureEnding? {
         packets &+= 1
         let h = header.pointee
         let time = packetTime(h, nanosecond: nanosecond)
