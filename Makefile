@@ -73,9 +73,12 @@ fuzz:
 # Performance (docs/performance.md): throughput on a 2M-packet capture against
 # tcpdump and a libpcap read loop; the allocation guard (0 allocations per
 # packet in the steady state, Benchmarks/ — a separate package).
-.PHONY: bench bench-alloc
+.PHONY: bench bench-alloc alloc-check
 bench:
 	scripts/bench.sh
+
+alloc-check:
+	scripts/alloc-check.sh
 
 bench-alloc:
 	cd Benchmarks && $(SWIFT) package benchmark thresholds check --target DNSAllocations
