@@ -105,8 +105,8 @@ public struct LineEmitter {
         if !withDate {
             if isRendered, let text = rendered.baseAddress {
                 // Rendered by the capture thread: copied in whole words (the
-                // capture thread reserved `lineStartRoom` bytes for it, so
-                // reading up to the next multiple of 8 stays inside).
+                // capture thread reserved `lineStartRoom` bytes for it, a
+                // multiple of 8, so reading the last word stays inside).
                 buffer.appendWithReservedCapacity(Self.lineStartRoom) { p in
                     let words = (rendered.count &+ 7) >> 3
                     var i = 0
@@ -144,8 +144,10 @@ public struct LineEmitter {
     /// Room `writeEndpoints` needs at its pointer.
     public static var endpointsRoom: Int { 2 * (AddressTextCache.roomNeeded + 7) + 1 }
 
-    /// Room `writeLineStart` needs at its pointer.
-    public static var lineStartRoom: Int { timeTextCount + endpointsRoom }
+    /// Room `writeLineStart` needs at its pointer, rounded up to whole
+    /// words: a rendered line start is copied a word at a time, so reading
+    /// its last word must stay inside the room reserved for it.
+    public static var lineStartRoom: Int { (timeTextCount + endpointsRoom + 7) & ~7 }
 
     /// Writes `HH:MM:SS.mmm <src>#<sport> <dst>#<dport> ` at `p` (room for
     /// `lineStartRoom` bytes) and returns its length; `timeText` is the
