@@ -212,10 +212,11 @@ public final class TCPReassembler {
             nextSerial &+= 1
             if creationOrder.count == creationOrder.capacity {
                 compactCreationOrder(force: true)
-                // Still mostly full (the table is near its cap): make room,
-                // or every new flow would compact the whole order again. After
-                // a compaction it holds at most one entry per tracked flow, so
-                // it stays below about three times the cap.
+                // Still more than half full (the table is near its cap, or
+                // growing): make room, or new flows would soon compact the
+                // whole order again. After a compaction it holds at most one
+                // entry per tracked flow, so it stays below about twice the
+                // cap's storage.
                 if creationOrder.count * 2 > creationOrder.capacity {
                     creationOrder.reserveCapacity(creationOrder.capacity * 2)
                 }
@@ -244,11 +245,17 @@ public final class TCPReassembler {
         guard let slot = flows.find(key) else { return nil }
         let stream = flows.value(at: slot)
         guard isIdle(stream, now: now) else { return slot }
+        expire(stream)
+        flows.remove(at: slot)
+        return nil
+    }
+
+    /// Ends an idle direction the caller takes out of the table, and keeps
+    /// the object for reuse.
+    private func expire(_ stream: TCPStreamDirection) {
         if !stream.ended { statistics.endedByIdle += 1 }
         finish(stream)
-        flows.remove(at: slot)
         recycle(stream)
-        return nil
     }
 
     private func end(_ stream: TCPStreamDirection, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
@@ -318,9 +325,7 @@ public final class TCPReassembler {
         lastSweep = now
         flows.removeAll { _, stream in
             guard isIdle(stream, now: now) else { return false }
-            if !stream.ended { statistics.endedByIdle += 1 }
-            finish(stream)
-            recycle(stream)
+            expire(stream)
             return true
         }
     }

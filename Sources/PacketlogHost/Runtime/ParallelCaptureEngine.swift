@@ -294,7 +294,7 @@ final class WorkerOutput: @unchecked Sendable {
 extension ParallelWorker {
     /// The modules' counters and the packets no module wanted, as of the
     /// last batch the worker finished (waits for the batch it is running).
-    func counters() -> (modules: [(module: String, values: [(name: String, value: UInt64)])], otherPorts: UInt64) {
+    func counters() -> ParallelMerger<Modules>.Counters {
         lock.lock()
         defer { lock.unlock() }
         return (modules.counters, otherPorts)
@@ -358,29 +358,34 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
             for worker in workers { outputs.append(worker.output.pop()) }
             // The reader's lines for the batch's datagrams, when it took them.
             if let helped = batch.helperOutput { outputs.append(helped) }
-            // k-way merge by packet index; each output's lines are already in order.
-            for i in cursors.indices { cursors[i] = 0 }
+            // Merged by packet index, a run of one output's lines at a time
+            // (each output's lines are already in order): one output whose
+            // lines all go to one file is handed to the writer as it is;
+            // lines that all go to one file are copied a run at a time;
+            // anything else (split files, several periods) line by line.
             var withLines = -1
             for w in outputs.indices where !outputs[w].emitter.records.isEmpty {
                 withLines = withLines == -1 ? w : -2
             }
-            let handedOver = withLines >= 0 ? handOverWhole(outputs[withLines], of: batch)
-                                             : withLines == -2 && mergeRuns(outputs, of: batch, cursors: &cursors)
-            while !handedOver {
-                var best = -1
-                var bestPacket = Int.max
-                for w in outputs.indices {
-                    let records = outputs[w].emitter.records
-                    if cursors[w] < records.count, records[cursors[w]].packet < bestPacket {
-                        best = w
-                        bestPacket = records[cursors[w]].packet
+            if withLines == -1 {
+                // no line
+            } else if let (module, period) = singleFile(outputs, of: batch) {
+                let handedOver = withLines >= 0 && handOver(outputs[withLines], module: module, period: period)
+                if !handedOver {
+                    forEachRun(of: outputs, cursors: &cursors) { out, run in
+                        let records = out.emitter.records
+                        router.appendRun(out.emitter.buffer.bytes(from: records[run.lowerBound].start, to: records[run.upperBound &- 1].end),
+                                         lines: run.count, module: module, period: period)
                     }
                 }
-                if best < 0 { break }
-                let record = outputs[best].emitter.records[cursors[best]]
-                cursors[best] += 1
-                clock.update(batch.entries[record.packet].packet.time.seconds)
-                router.route(record, of: &outputs[best].emitter, period: clock.period)
+            } else {
+                forEachRun(of: outputs, cursors: &cursors) { out, run in
+                    for i in run {
+                        let record = out.emitter.records[i]
+                        clock.update(batch.entries[record.packet].packet.time.seconds)
+                        router.route(record, of: &out.emitter, period: clock.period)
+                    }
+                }
             }
             if batch.tick {
                 router.flushAll()
@@ -407,15 +412,13 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         done.unlock()
     }
 
-    /// One output's lines for `batch` (the only output with lines) when
-    /// they all go to one file (one module, one period, combined files) and
-    /// are many: hands the output's buffer itself to the writer instead of
-    /// copying every line (the lines of one output are already in packet
-    /// order). `false` when it does not apply; nothing was routed then.
-    private func handOverWhole(_ out: WorkerOutput, of batch: PacketBatch) -> Bool {
+    /// One output's lines (the only output with lines), all for the
+    /// combined file of `module` in `period`, when they are many: hands the
+    /// output's buffer itself to the writer instead of copying them.
+    /// `false` when they are too few; nothing was routed then.
+    private func handOver(_ out: WorkerOutput, module: Int, period: LogPeriod) -> Bool {
         let records = out.emitter.records
-        guard let last = records.last, last.end >= OutputRouter.handOverMinimumBytes,
-              let (module, period) = singleFile([out], of: batch) else { return false }
+        guard let last = records.last, last.end >= OutputRouter.handOverMinimumBytes else { return false }
         // Lines are contiguous from 0; bytes after the last one (a line a
         // module began and never ended) are not part of the output.
         out.emitter.buffer.truncate(to: last.end)
@@ -423,13 +426,11 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         return true
     }
 
-    /// Several outputs' lines for `batch` when they all go to one file:
-    /// merged into packet order by runs (the lines of one output up to the
-    /// next packet of another are contiguous in its buffer: one copy per
-    /// run, not per line). `false` when it does not apply; nothing was
-    /// routed then.
-    private func mergeRuns(_ outputs: [WorkerOutput], of batch: PacketBatch, cursors: inout [Int]) -> Bool {
-        guard let (module, period) = singleFile(outputs, of: batch) else { return false }
+    /// Calls `body` with runs of consecutive lines of one output, in packet
+    /// order across `outputs`: each run ends where another output has an
+    /// earlier packet. A run's lines are contiguous in its output's buffer.
+    private func forEachRun(of outputs: [WorkerOutput], cursors: inout [Int], _ body: (WorkerOutput, Range<Int>) -> Void) {
+        for i in cursors.indices { cursors[i] = 0 }
         while true {
             // The output holding the earliest packet, and the earliest packet of the others.
             var best = -1
@@ -446,14 +447,13 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
                     otherPacket = packet
                 }
             }
-            if best < 0 { return true }
+            if best < 0 { return }
             let records = outputs[best].emitter.records
             let first = cursors[best]
             var end = first &+ 1
             while end < records.count, records[end].packet < otherPacket { end &+= 1 }
-            router.appendRun(outputs[best].emitter.buffer.bytes(from: records[first].start, to: records[end &- 1].end),
-                             lines: end &- first, module: module, period: period)
             cursors[best] = end
+            body(outputs[best], first..<end)
         }
     }
 
