@@ -36,9 +36,12 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
     func runFile() -> CaptureEnding {
         let reader = FileReader(handler: handler, pcap: pcap)
         let status = withExtendedLifetime(reader) {
-            pcap.readAll(user: Unmanaged.passUnretained(reader).toOpaque()) { user, header, data in
+            pcap.readAll(user: Unmanaged<FilePacketReceiver>.passUnretained(reader).toOpaque()) { user, header, data in
                 guard let user, let header, let data else { return }
-                Unmanaged<FileReader>.fromOpaque(user).takeUnretainedValue().packet(header, data)
+                // No retain or release per packet: the reader outlives readAll,
+                // and a release per packet cost a cache miss whenever another
+                // thread had written next to the reader's heap block.
+                Unmanaged<FilePacketReceiver>.fromOpaque(user)._withUnsafeGuaranteedRef { $0.packet(header, data) }
             }
         }
         if let ending = reader.ending { return ending }
@@ -99,23 +102,34 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
     }
 }
 
-/// The per-packet side of `CaptureLoop.runFile`: libpcap calls it (through
-/// a C callback) for every packet of the file.
-final class FileReader {
-    let handler: any CapturePacketHandler
+/// What libpcap's C callback in `CaptureLoop.runFile` calls for every
+/// packet of a file. A C callback cannot name a generic type, so it reaches
+/// the generic `FileReader` through this class's one overridden method (an
+/// indirect call, no existential).
+class FilePacketReceiver {
+    /// Set when the handler (or a signal) ended the capture before the file's end.
+    final var ending: CaptureEnding?
+
+    func packet(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>) {
+        preconditionFailure("FilePacketReceiver.packet is overridden by FileReader")
+    }
+}
+
+/// The per-packet side of `CaptureLoop.runFile`, generic over the handler so
+/// the per-packet call is concrete.
+final class FileReader<Handler: CapturePacketHandler>: FilePacketReceiver {
+    let handler: Handler
     let pcap: PcapHandle
     let nanosecond: Bool
-    /// Set when the handler (or a signal) ended the capture before the file's end.
-    var ending: CaptureEnding?
 
-    init(handler: any CapturePacketHandler, pcap: PcapHandle) {
+    init(handler: Handler, pcap: PcapHandle) {
         self.handler = handler
         self.pcap = pcap
         nanosecond = pcap.nanosecondTimestamps
     }
 
     @inline(__always)
-    func packet(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>) {
+    override func packet(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>) {
         if let ending = handler.handle(header, data, nanosecond: nanosecond) {
             self.ending = ending
             pcap.breakLoop()
