@@ -16,10 +16,13 @@ final class TCPFlowTableTests: XCTestCase {
     /// Random inserts, replacements, removals and lookups over a small key
     /// set (long probe runs, removals inside them, growth from 16 slots,
     /// now and then a one-pass removal of many), checked against a
-    /// `Dictionary` after every step.
+    /// `Dictionary` after every step; each entry's last-seen time must
+    /// travel with it when entries shift back or the table grows (the idle
+    /// timeout reads it there).
     func testBehavesLikeADictionaryUnderRandomChanges() {
         var table = TCPFlowTable(capacity: 4)
         var reference: [TCPFlowKey: TCPStreamDirection] = [:]
+        var seenAt: [TCPFlowKey: Int64] = [:]
         let pool = ReassemblyBufferPool()
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Int { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return Int(state % 1_000_000) }
@@ -27,28 +30,43 @@ final class TCPFlowTableTests: XCTestCase {
             let k = key(next() % 1_500)
             switch next() % 3 {
             case 0, 1:
-                let d = TCPStreamDirection(nextSequence: 0, initialSequence: nil, lastSeen: 0, pool: pool)
-                table[k] = d
+                let d = TCPStreamDirection(nextSequence: 0, initialSequence: nil, pool: pool)
+                if let slot = table.find(k) {
+                    table[k] = d
+                    table.setLastSeen(at: slot, Int64(step))
+                } else {
+                    table.insertNew(k, d, lastSeen: Int64(step))
+                }
                 reference[k] = d
+                seenAt[k] = Int64(step)
             default:
                 table[k] = nil
                 reference[k] = nil
+                seenAt[k] = nil
             }
             if step % 997 == 0 {
                 // The idle sweep's one-pass removal: a third of the keys,
                 // chosen by port, so removals fall inside probe runs and
                 // shift later entries back across the walk.
-                let third = UInt16(step % 3)
-                table.removeAll { key, _ in key.sourcePort % 3 == third }
-                reference = reference.filter { $0.key.sourcePort % 3 != third }
+                // Every other time, by last-seen time instead (as the sweep does).
+                let third = UInt16(step % 3), byTime = step % 2 == 0, before = Int64(step - 3_000)
+                var removed = 0
+                table.removeAll(where: { key, lastSeen in byTime ? lastSeen < before : key.sourcePort % 3 == third },
+                                removed: { _ in removed += 1 })
+                let kept = reference.filter { byTime ? seenAt[$0.key]! >= before : $0.key.sourcePort % 3 != third }
+                XCTAssertEqual(removed, reference.count - kept.count, "step \(step): every removed direction is handed back")
+                reference = kept
+                seenAt = seenAt.filter { kept[$0.key] != nil }
             }
             XCTAssertTrue(table[k] === reference[k], "step \(step)")
+            XCTAssertEqual(table.find(k).map { table.lastSeen(at: $0) }, seenAt[k], "step \(step)")
             XCTAssertEqual(table.count, reference.count, "step \(step)")
             if step % 5_000 == 0 {
                 var seen = 0
-                table.forEach { k, d in
+                table.forEach { k, lastSeen, d in
                     seen += 1
                     XCTAssertTrue(reference[k] === d, "step \(step): a walked entry is the reference's")
+                    XCTAssertEqual(lastSeen, seenAt[k], "step \(step): a walked entry's time is the reference's")
                 }
                 XCTAssertEqual(seen, reference.count)
                 for (k, d) in reference { XCTAssertTrue(table[k] === d, "step \(step): every reference entry is found") }

@@ -199,6 +199,24 @@ final class TCPReassemblerTests: XCTestCase {
         XCTAssertEqual(r.statistics.discardedBytes, 2)
     }
 
+    /// Every segment restarts the timeout: a slow sender that sends a piece
+    /// of a message every 20 s (timeout 30) for two minutes is never idle,
+    /// however long the whole stream lasts, and its message arrives whole.
+    func testEverySegmentRestartsTheIdleTimeout() {
+        let r = reassembler(idleTimeout: 30), m = Messages()
+        let message = framed("a slow message")
+        feed(r, m, seq: 0, [], flags: [.syn], second: 0)
+        var sent = 0
+        for (step, size) in [3, 3, 3, 3, 3, message.count - 15].enumerated() {
+            feed(r, m, seq: 1 + UInt32(sent), Array(message[sent..<(sent + size)]), second: 20 * Int64(step + 1))
+            sent += size
+        }
+        XCTAssertEqual(m.seen.map(\.text), ["a slow message"])
+        XCTAssertEqual(m.seen.first?.second, 120)
+        XCTAssertEqual(r.statistics.endedByIdle, 0)
+        XCTAssertEqual(r.statistics.discardedBytes, 0)
+    }
+
     /// At the end of input, a direction that was already idle for longer
     /// than the timeout is counted as ended by idleness, not by the end.
     func testDirectionIdleAtTheEndOfInputCountsAsIdle() {

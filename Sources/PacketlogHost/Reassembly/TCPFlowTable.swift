@@ -9,9 +9,14 @@
 ///
 /// Each slot keeps its key's hash (never 0; 0 marks an empty slot), so a
 /// probe compares one word before it compares a tuple, and moving or
-/// removing entries never hashes a key again. The reassembler works on slot
-/// indices (`find`, `value(at:)`, `insertNew`, `remove(at:)`): one probe per
-/// packet. A slot index is valid until the next change of the table.
+/// removing entries never hashes a key again. It also keeps the capture
+/// time of the direction's last packet, so the idle sweep reads the slots
+/// alone and touches a direction only when it expires (reading each
+/// direction's time from its object was a cache miss per direction per
+/// sweep: half of the sweep's time). The reassembler works on slot indices
+/// (`find`, `value(at:)`, `lastSeen(at:)`, `insertNew`, `remove(at:)`): one
+/// probe per packet. A slot index is valid until the next change of the
+/// table.
 ///
 /// The hash is keyed with a random seed per table, so that a sender who
 /// does not know the seed cannot aim many tuples at one bucket; the load
@@ -22,6 +27,8 @@ struct TCPFlowTable {
         var key: TCPFlowKey
         /// The key's hash, 0 when the slot is empty.
         var hash: UInt64
+        /// Capture time (seconds) of the direction's last packet.
+        var lastSeen: Int64
         var value: TCPStreamDirection?
     }
 
@@ -35,7 +42,7 @@ struct TCPFlowTable {
     init(capacity: Int) {
         var slotCount = 16
         while slotCount < capacity * 2 { slotCount *= 2 }
-        slots = Array(repeating: Slot(key: .empty, hash: 0, value: nil), count: slotCount)
+        slots = Array(repeating: Slot(key: .empty, hash: 0, lastSeen: 0, value: nil), count: slotCount)
         mask = slotCount - 1
         var generator = SystemRandomNumberGenerator()
         seed = generator.next() | 1
@@ -52,7 +59,7 @@ struct TCPFlowTable {
         set {
             switch (find(key), newValue) {
             case let (slot?, value?): slots[slot].value = value
-            case let (nil, value?): insertNew(key, value)
+            case let (nil, value?): insertNew(key, value, lastSeen: 0)
             case let (slot?, nil): remove(at: slot)
             case (nil, nil): break
             }
@@ -80,11 +87,20 @@ struct TCPFlowTable {
     @inline(__always)
     func value(at slot: Int) -> TCPStreamDirection { slots[slot].value! }
 
-    /// Adds `key`, which the table does not hold.
-    mutating func insertNew(_ key: TCPFlowKey, _ value: TCPStreamDirection) {
+    /// Capture time of the last packet of the direction in an occupied slot.
+    @inline(__always)
+    func lastSeen(at slot: Int) -> Int64 { slots[slot].lastSeen }
+
+    /// Sets the capture time of the last packet of an occupied slot's direction.
+    @inline(__always)
+    mutating func setLastSeen(at slot: Int, _ time: Int64) { slots[slot].lastSeen = time }
+
+    /// Adds `key`, which the table does not hold; returns its slot.
+    @discardableResult
+    mutating func insertNew(_ key: TCPFlowKey, _ value: TCPStreamDirection, lastSeen: Int64) -> Int {
         if (count + 1) * 2 > mask + 1 { grow() }
-        place(key, hash: hash(key), value)
         count += 1
+        return place(Slot(key: key, hash: hash(key), lastSeen: lastSeen, value: value))
     }
 
     /// Empties an occupied slot. Backward shift: later entries of the run
@@ -130,19 +146,21 @@ struct TCPFlowTable {
         return h == 0 ? 1 : h
     }
 
-    /// Puts a key known to be absent into the first empty slot of its run.
-    private mutating func place(_ key: TCPFlowKey, hash h: UInt64, _ value: TCPStreamDirection) {
-        var i = Int(truncatingIfNeeded: h) & mask
+    /// Puts an entry whose key is absent into the first empty slot of its
+    /// run; returns the slot.
+    private mutating func place(_ entry: Slot) -> Int {
+        var i = Int(truncatingIfNeeded: entry.hash) & mask
         while slots[i].hash != 0 { i = (i &+ 1) & mask }
-        slots[i] = Slot(key: key, hash: h, value: value)
+        slots[i] = entry
+        return i
     }
 
     private mutating func grow() {
         let old = slots
         let slotCount = (mask + 1) * 2
-        slots = Array(repeating: Slot(key: .empty, hash: 0, value: nil), count: slotCount)
+        slots = Array(repeating: Slot(key: .empty, hash: 0, lastSeen: 0, value: nil), count: slotCount)
         mask = slotCount - 1
-        for slot in old where slot.hash != 0 { place(slot.key, hash: slot.hash, slot.value!) }
+        for slot in old where slot.hash != 0 { place(slot) }
     }
 
     // MARK: Walks
@@ -153,24 +171,31 @@ struct TCPFlowTable {
         count = 0
     }
 
-    /// Calls `body` for every direction (the table must not change meanwhile).
-    func forEach(_ body: (TCPFlowKey, TCPStreamDirection) -> Void) {
-        for slot in slots where slot.hash != 0 { body(slot.key, slot.value!) }
+    /// Calls `body` for every direction with its last packet's time (the
+    /// table must not change meanwhile).
+    func forEach(_ body: (TCPFlowKey, Int64, TCPStreamDirection) -> Void) {
+        for slot in slots where slot.hash != 0 { body(slot.key, slot.lastSeen, slot.value!) }
     }
 
     /// Removes every direction for which `shouldRemove` is true, in one
     /// pass and without hashing a key: the walk starts after an empty slot,
     /// so an entry a removal shifts back lands on a slot still ahead of it
     /// or on the one just emptied, which is looked at again.
-    mutating func removeAll(where shouldRemove: (TCPFlowKey, TCPStreamDirection) -> Bool) {
+    /// `shouldRemove` sees the key and its last packet's time only (not the
+    /// direction: reading it would touch the object); `removed` gets each
+    /// direction taken out.
+    mutating func removeAll(where shouldRemove: (TCPFlowKey, Int64) -> Bool,
+                            removed: (TCPStreamDirection) -> Void = { _ in }) {
         guard count > 0 else { return }
         var start = 0
         while slots[start].hash != 0 { start += 1 }   // load ≤ 1/2: an empty slot exists
         var i = (start &+ 1) & mask
         var visited = 0
         while visited < mask {
-            if slots[i].hash != 0, shouldRemove(slots[i].key, slots[i].value!) {
+            if slots[i].hash != 0, shouldRemove(slots[i].key, slots[i].lastSeen) {
+                let value = slots[i].value!
                 remove(at: i)
+                removed(value)
                 continue   // slot i may now hold an entry shifted back from later in the run
             }
             i = (i &+ 1) & mask

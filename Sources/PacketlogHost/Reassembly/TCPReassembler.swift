@@ -92,7 +92,7 @@ public final class TCPReassembler {
     /// (capacities; a walk over the table, for tests and diagnostics).
     var bufferStorageBytes: Int {
         var bytes = spare.reduce(0) { $0 + $1.storageBytes }
-        flows.forEach { _, stream in bytes += stream.storageBytes }
+        flows.forEach { _, _, stream in bytes += stream.storageBytes }
         return bytes
     }
 
@@ -123,8 +123,9 @@ public final class TCPReassembler {
             return
         }
 
-        // One probe per packet: the direction found here is passed on.
-        var direction = liveSlot(key, now: now).map { flows.value(at: $0) }
+        // One probe per packet: the slot found here is passed on.
+        var slot = liveSlot(key, now: now)
+        var direction = slot.map { flows.value(at: $0) }
         if flags.contains(.syn) {
             if let existing = direction, existing.initialSequence == packet.tcpSequence, !existing.ended {
                 // A retransmitted SYN: its data (if any) is handled below.
@@ -133,19 +134,20 @@ public final class TCPReassembler {
                     if !existing.ended { statistics.endedByNewSYN += 1 }
                     finish(existing)
                 }
-                direction = start(key, reusing: direction, next: packet.tcpSequence &+ 1, initial: packet.tcpSequence, now: now)
+                (direction, slot) = start(key, reusing: direction.map { ($0, slot!) }, next: packet.tcpSequence &+ 1,
+                                          initial: packet.tcpSequence, now: now)
             }
         }
         if direction == nil {
             guard !packet.payload.isEmpty else { return }
-            direction = start(key, reusing: nil, next: packet.tcpSequence, initial: nil, now: now)
+            (direction, slot) = start(key, reusing: nil, next: packet.tcpSequence, initial: nil, now: now)
         }
-        guard let stream = direction else { return }
+        guard let stream = direction, let slot else { return }
         if stream.ended {
             if !packet.payload.isEmpty { statistics.ignoredSegments += 1 }
             return
         }
-        stream.lastSeen = now
+        flows.setLastSeen(at: slot, now)
         let dataSequence = flags.contains(.syn) ? packet.tcpSequence &+ 1 : packet.tcpSequence
         if flags.contains(.fin), stream.finSequence == nil {
             stream.finSequence = dataSequence &+ UInt32(packet.payload.count)
@@ -173,9 +175,9 @@ public final class TCPReassembler {
 
     /// Ends every direction (end of input).
     public func finishAll() {
-        flows.forEach { key, stream in
+        flows.forEach { _, lastSeen, stream in
             guard !stream.ended else { return }
-            if isIdle(stream, now: latestTime) {
+            if isIdle(lastSeen, now: latestTime) {
                 statistics.endedByIdle += 1   // it had ended before the input did
             } else {
                 statistics.endedAtEndOfInput += 1
@@ -190,24 +192,27 @@ public final class TCPReassembler {
 
     // MARK: Internals
 
-    /// A direction for `key` starting at `next`: `existing` (the one the
-    /// table holds for `key`, ended or just finished) reused, or a new one.
-    private func start(_ key: TCPFlowKey, reusing existing: TCPStreamDirection?, next: UInt32, initial: UInt32?,
-                       now: Int64) -> TCPStreamDirection {
+    /// A direction for `key` starting at `next`, and its slot: `existing`
+    /// (the one the table holds for `key`, ended or just finished, and its
+    /// slot) reused, or a new one.
+    private func start(_ key: TCPFlowKey, reusing existing: (TCPStreamDirection, slot: Int)?, next: UInt32, initial: UInt32?,
+                       now: Int64) -> (TCPStreamDirection, Int) {
         let stream: TCPStreamDirection
-        if let old = existing {
+        let slot: Int
+        if let (old, oldSlot) = existing {
             // A new SYN on a tuple still remembered (ended or just finished): reuse it.
-            old.reuse(nextSequence: next, initialSequence: initial, lastSeen: now)
+            old.reuse(nextSequence: next, initialSequence: initial)
             stream = old
+            slot = oldSlot
         } else {
             if flows.count >= limits.maxFlows { evictOldest() }
             if let recycled = spare.popLast() {
-                recycled.reuse(nextSequence: next, initialSequence: initial, lastSeen: now)
+                recycled.reuse(nextSequence: next, initialSequence: initial)
                 stream = recycled
             } else {
-                stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, lastSeen: now, pool: bufferPool)
+                stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, pool: bufferPool)
             }
-            flows.insertNew(key, stream)
+            slot = flows.insertNew(key, stream, lastSeen: now)
             stream.serial = nextSerial
             nextSerial &+= 1
             if creationOrder.count == creationOrder.capacity {
@@ -224,7 +229,7 @@ public final class TCPReassembler {
             creationOrder.append((key, stream.serial))
         }
         statistics.streams += 1
-        return stream
+        return (stream, slot)
     }
 
     private func end(_ key: TCPFlowKey, now: Int64, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
@@ -232,10 +237,11 @@ public final class TCPReassembler {
         end(flows.value(at: slot), reason: reason)
     }
 
-    /// Whether `stream` has had no packet for longer than the timeout at `now`.
+    /// Whether a direction whose last packet came at `lastSeen` has had none
+    /// for longer than the timeout at `now`.
     @inline(__always)
-    private func isIdle(_ stream: TCPStreamDirection, now: Int64) -> Bool {
-        now &- stream.lastSeen > limits.idleTimeoutSeconds
+    private func isIdle(_ lastSeen: Int64, now: Int64) -> Bool {
+        now &- lastSeen > limits.idleTimeoutSeconds
     }
 
     /// The slot of `key`'s direction, or `nil` when there is none or it was
@@ -243,9 +249,8 @@ public final class TCPReassembler {
     @inline(__always)
     private func liveSlot(_ key: TCPFlowKey, now: Int64) -> Int? {
         guard let slot = flows.find(key) else { return nil }
-        let stream = flows.value(at: slot)
-        guard isIdle(stream, now: now) else { return slot }
-        expire(stream)
+        guard isIdle(flows.lastSeen(at: slot), now: now) else { return slot }
+        expire(flows.value(at: slot))
         flows.remove(at: slot)
         return nil
     }
@@ -323,11 +328,7 @@ public final class TCPReassembler {
     /// compacting on every sweep would look every remembered key up.
     private func expireIdle(now: Int64) {
         lastSweep = now
-        flows.removeAll { _, stream in
-            guard isIdle(stream, now: now) else { return false }
-            expire(stream)
-            return true
-        }
+        flows.removeAll(where: { _, lastSeen in isIdle(lastSeen, now: now) }, removed: expire)
     }
 
     private func recycle(_ stream: TCPStreamDirection) {

@@ -18,8 +18,6 @@ final class TCPStreamDirection {
     var pending: [(sequence: UInt32, bytes: [UInt8])] = []
     /// Sequence number of the FIN, when seen.
     var finSequence: UInt32?
-    /// Capture time of the last packet (for the idle timeout).
-    var lastSeen: Int64
     /// Ended: later segments are ignored until a new SYN.
     var ended = false
     /// Set by the reassembler when the direction starts tracking a key
@@ -28,10 +26,11 @@ final class TCPStreamDirection {
     /// Where small buffers come from and go back to (the reassembler's).
     unowned(unsafe) let pool: ReassemblyBufferPool
 
-    init(nextSequence: UInt32, initialSequence: UInt32?, lastSeen: Int64, pool: ReassemblyBufferPool) {
+    /// (The capture time of its last packet is in the reassembler's flow
+    /// table, next to its key: the idle sweep reads it there.)
+    init(nextSequence: UInt32, initialSequence: UInt32?, pool: ReassemblyBufferPool) {
         self.nextSequence = nextSequence
         self.initialSequence = initialSequence
-        self.lastSeen = lastSeen
         self.pool = pool
     }
 
@@ -40,11 +39,10 @@ final class TCPStreamDirection {
     static let keptCapacity = 4096
 
     /// Starts over for a new stream.
-    func reuse(nextSequence: UInt32, initialSequence: UInt32?, lastSeen: Int64) {
+    func reuse(nextSequence: UInt32, initialSequence: UInt32?) {
         release()
         self.nextSequence = nextSequence
         self.initialSequence = initialSequence
-        self.lastSeen = lastSeen
         skip = 0
         finSequence = nil
         ended = false
