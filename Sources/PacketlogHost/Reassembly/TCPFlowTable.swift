@@ -109,19 +109,21 @@ struct TCPFlowTable {
     mutating func remove(at slot: Int) {
         count -= 1
         let mask = self.mask
-        slots.withUnsafeMutableBufferPointer { s in
-            var hole = slot
-            s[hole].value = nil
-            s[hole].hash = 0
-            var i = (hole &+ 1) & mask
-            while s[i].hash != 0 {
-                let home = Int(truncatingIfNeeded: s[i].hash) & mask
-                if (i &- home) & mask >= (i &- hole) & mask {
-                    s.swapAt(hole, i)   // the hole (hash 0, no value) moves to i
-                    hole = i
-                }
-                i = (i &+ 1) & mask
+        slots.withUnsafeMutableBufferPointer { Self.remove(at: slot, in: $0, mask: mask) }
+    }
+
+    private static func remove(at slot: Int, in s: UnsafeMutableBufferPointer<Slot>, mask: Int) {
+        var hole = slot
+        s[hole].value = nil
+        s[hole].hash = 0
+        var i = (hole &+ 1) & mask
+        while s[i].hash != 0 {
+            let home = Int(truncatingIfNeeded: s[i].hash) & mask
+            if (i &- home) & mask >= (i &- hole) & mask {
+                s.swapAt(hole, i)   // the hole (hash 0, no value) moves to i
+                hole = i
             }
+            i = (i &+ 1) & mask
         }
     }
 
@@ -187,20 +189,29 @@ struct TCPFlowTable {
     mutating func removeAll(where shouldRemove: (TCPFlowKey, Int64) -> Bool,
                             removed: (TCPStreamDirection) -> Void = { _ in }) {
         guard count > 0 else { return }
-        var start = 0
-        while slots[start].hash != 0 { start += 1 }   // load ≤ 1/2: an empty slot exists
-        var i = (start &+ 1) & mask
-        var visited = 0
-        while visited < mask {
-            if slots[i].hash != 0, shouldRemove(slots[i].key, slots[i].lastSeen) {
-                let value = slots[i].value!
-                remove(at: i)
-                removed(value)
-                continue   // slot i may now hold an entry shifted back from later in the run
+        let mask = self.mask
+        var removedCount = 0
+        // Through a pointer, field by field: `slots[i].key` on the array
+        // copied the whole slot (and retained its direction) for every slot.
+        slots.withUnsafeMutableBufferPointer { s in
+            var start = 0
+            while s[start].hash != 0 { start += 1 }   // load ≤ 1/2: an empty slot exists
+            var i = (start &+ 1) & mask
+            var visited = 0
+            while visited < mask {
+                let slot = s.baseAddress! + i
+                if slot.pointee.hash != 0, shouldRemove(slot.pointee.key, slot.pointee.lastSeen) {
+                    let value = slot.pointee.value!
+                    Self.remove(at: i, in: s, mask: mask)
+                    removedCount += 1
+                    removed(value)
+                    continue   // slot i may now hold an entry shifted back from later in the run
+                }
+                i = (i &+ 1) & mask
+                visited += 1
             }
-            i = (i &+ 1) & mask
-            visited += 1
         }
+        count -= removedCount
     }
 }
 
