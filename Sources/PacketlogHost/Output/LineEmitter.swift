@@ -24,6 +24,11 @@ public struct LineEmitter {
     public var module = 0
     /// Index of the packet now decoded within its batch (host-owned).
     public var packetIndex = 0
+    /// Bit `m` set when module `m` committed a line since `reset` (a module
+    /// index of 63 or more sets two bits: never taken for a single module).
+    /// Lets the merger see that one module wrote every line of a batch
+    /// without walking the records. (host-owned)
+    public var modulesWithLines: UInt64 = 0
 
     public init(capacity: Int = 256 * 1024) {
         buffer = LineBuffer(capacity: capacity)
@@ -41,6 +46,7 @@ public struct LineEmitter {
         records.removeAll()
         lineStart = 0
         kindOffset = -1
+        modulesWithLines = 0
     }
 
     /// Starts a new line.
@@ -68,6 +74,7 @@ public struct LineEmitter {
     public mutating func commitLine() {
         buffer.append(UInt8(ascii: "\n"))
         records.append(LineRecord(start: lineStart, end: buffer.count, kindOffset: kindOffset, kind: kind, module: module, packet: packetIndex))
+        modulesWithLines |= module < 63 ? 1 &<< UInt64(truncatingIfNeeded: module) : 0xC000_0000_0000_0000
         lineStart = buffer.count
         kindOffset = -1
     }

@@ -22,6 +22,11 @@ final class PacketBatch: @unchecked Sendable {
     let entryStorage: UnsafeMutablePointer<Entry>
     private(set) var entryCount = 0
     let maxEntries: Int
+    /// The earliest and latest capture second among the entries (capture
+    /// files need not be in time order): when both fall in one log period
+    /// so does every line of the batch.
+    private(set) var earliestSecond = Int64.max
+    private(set) var latestSecond = Int64.min
     /// Live: flush buffered lines and close ended periods after this batch.
     var tick = false
     /// SIGHUP: reopen the files after this batch.
@@ -54,11 +59,16 @@ final class PacketBatch: @unchecked Sendable {
         precondition(entryCount < maxEntries, "PacketBatch overfilled")
         (entryStorage + entryCount).initialize(to: Entry(packet: packet, shard: shard))
         entryCount &+= 1
+        let second = packet.time.seconds
+        if second < earliestSecond { earliestSecond = second }
+        if second > latestSecond { latestSecond = second }
     }
 
     func reset() {
         used = 0
         entryCount = 0
+        earliestSecond = .max
+        latestSecond = .min
         helperOutput = nil
         tick = false
         reopen = false

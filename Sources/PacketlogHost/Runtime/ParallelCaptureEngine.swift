@@ -461,6 +461,22 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
     /// for `batch` goes to, or `nil` when there is no single such file
     /// (several modules or periods, split files) or no line.
     private func singleFile(_ outputs: [WorkerOutput], of batch: PacketBatch) -> (module: Int, period: LogPeriod)? {
+        // Without a walk over the lines when one module wrote them all and
+        // the batch's earliest and latest seconds go to the same file less
+        // than half an hour apart (every second between them then does too:
+        // a clock turned back for daylight saving repeats at least 30
+        // minutes, so no other period's minute or hour can lie between).
+        var modules: UInt64 = 0
+        for out in outputs { modules |= out.emitter.modulesWithLines }
+        if modules != 0, modules & (modules &- 1) == 0, batch.earliestSecond <= batch.latestSecond,
+           batch.latestSecond &- batch.earliestSecond < 1800 {
+            let module = modules.trailingZeroBitCount
+            clock.update(batch.earliestSecond)
+            let period = clock.period
+            guard let first = router.combinedSlot(module: module, period: period) else { return nil }
+            clock.update(batch.latestSecond)
+            if router.combinedSlot(module: module, period: clock.period)! == first { return (module, period) }
+        }
         let entries = batch.entries
         var target: (slot: Int, key: Int)?
         var module = 0, period = clock.period
