@@ -121,6 +121,8 @@ final class FileReader<Handler: CapturePacketHandler>: FilePacketReceiver {
     let handler: Handler
     let pcap: PcapHandle
     let nanosecond: Bool
+    /// Packets seen here (the stop flag is read every 1,024 of them).
+    private var seen: UInt32 = 0
 
     init(handler: Handler, pcap: PcapHandle) {
         self.handler = handler
@@ -130,10 +132,11 @@ final class FileReader<Handler: CapturePacketHandler>: FilePacketReceiver {
 
     @inline(__always)
     override func packet(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>) {
+        seen &+= 1
         if let ending = handler.handle(header, data, nanosecond: nanosecond) {
             self.ending = ending
             pcap.breakLoop()
-        } else if handler.packets & 1023 == 0, stopRequested.load(ordering: .relaxed) {
+        } else if seen & 1023 == 0, stopRequested.load(ordering: .relaxed) {
             ending = .signal
             pcap.breakLoop()
         }
