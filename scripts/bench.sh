@@ -170,6 +170,16 @@ if [[ -n $SPCAP ]]; then
     row "packetlog -d, shared mkbench file (÷ its own read loop, $(printf '%.3f' "$T_FLOOR") s)" spl "$SP"
     T_FLOOR=$T_SAVE T_TCPDUMP=$T_SAVE_TD
 fi
+# per_round KEY REF SCALE UNIT — REF's time ÷ KEY's time in each round (both
+# ran within the same minute, so a drift of the machine's speed hits both),
+# times SCALE, as "median X UNIT, lowest Y UNIT, highest Z UNIT (N rounds)".
+per_round() {
+    paste <(tr ' ' '\n' <<<"${TIMES[$2]}" | grep .) <(tr ' ' '\n' <<<"${TIMES[$1]}" | grep .) |
+        awk -v scale="$3" '{ print $1 / $2 * scale }' | sort -g |
+        awk -v unit="$4" '{ r[NR] = $1 } END {
+            printf "median %.1f%s, lowest %.1f%s, highest %.1f%s (%d rounds)", r[int((NR + 1) / 2)], unit, r[1], unit, r[NR], unit, NR }'
+}
+ROUND_FLOOR=$(per_round pl floor 100 ' %'); ROUND_TCPDUMP=$(per_round pl tcpdump 1 '×')
 L_PL=${LINESOF[pl]}; L_PLN=${LINESOF[pln]}; S_PL=${SUMMARYOF[pl]}; S_PLN=${SUMMARYOF[pln]}; F_PL=${FILESOF[pl]}
 
 # ---- heap allocations per packet, whole process
@@ -215,4 +225,6 @@ lines written: $L_PL (reassembly), $L_PLN (--no-tcp-reassembly); files: $F_PL
 summary (reassembly):    $S_PL
 summary (no reassembly): $S_PLN
 (share of the libpcap read rate: the read loop's best time ÷ this row's; × tcpdump's rate: tcpdump's best time ÷ this row's.)
+per round, packetlog (default) against the same round's read loop: $ROUND_FLOOR
+per round, packetlog (default) against the same round's tcpdump: $ROUND_TCPDUMP
 EOF
