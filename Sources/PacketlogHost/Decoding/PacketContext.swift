@@ -50,7 +50,9 @@ public struct PacketContext {
     /// text, always `LineEmitter.timeTextCount` bytes with its space, then
     /// the endpoints) already rendered by the capture thread (the pipeline
     /// does this there, where it has time to spare), or empty. `LineEmitter`
-    /// copies it instead of rendering. Valid as long as `payload`.
+    /// copies it instead of rendering, as a whole `LineEmitter.lineStartRoom`
+    /// bytes from its start (which must be readable). Valid as long as
+    /// `payload`.
     public var renderedLineStart = UnsafeRawBufferPointer(start: nil, count: 0)
 
     @inlinable public var isTCP: Bool { transport == .tcp }

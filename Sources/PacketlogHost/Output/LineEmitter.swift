@@ -111,17 +111,13 @@ public struct LineEmitter {
         let isRendered = rendered.count > Self.timeTextCount && rendered.count <= Self.lineStartRoom
         if !withDate {
             if isRendered, let text = rendered.baseAddress {
-                // Rendered by the capture thread: copied in whole words (the
-                // capture thread reserved `lineStartRoom` bytes for it, a
-                // multiple of 8, so reading the last word stays inside).
+                // Rendered by the capture thread: the whole room copied, a
+                // fixed size the compiler turns into a few vector moves (the
+                // capture thread checked that `lineStartRoom` bytes fit in
+                // its batch from the text's start, so reading them stays
+                // inside; only the text's own bytes count).
                 buffer.appendWithReservedCapacity(Self.lineStartRoom) { p in
-                    let words = (rendered.count &+ 7) >> 3
-                    var i = 0
-                    while i < words {
-                        UnsafeMutableRawPointer(p).storeBytes(of: text.loadUnaligned(fromByteOffset: i &<< 3, as: UInt64.self),
-                                                              toByteOffset: i &<< 3, as: UInt64.self)
-                        i &+= 1
-                    }
+                    UnsafeMutableRawPointer(p).copyMemory(from: text, byteCount: Self.lineStartRoom)
                     return rendered.count
                 }
                 return
@@ -146,15 +142,15 @@ public struct LineEmitter {
     }
 
     /// `HH:MM:SS.mmm ` with its space.
-    public static var timeTextCount: Int { 13 }
+    @inlinable public static var timeTextCount: Int { 13 }
 
     /// Room `writeEndpoints` needs at its pointer.
-    public static var endpointsRoom: Int { 2 * (AddressTextCache.roomNeeded + 7) + 1 }
+    @inlinable public static var endpointsRoom: Int { 2 * (AddressTextCache.roomNeeded + 7) + 1 }
 
     /// Room `writeLineStart` needs at its pointer, rounded up to whole
-    /// words: a rendered line start is copied a word at a time, so reading
-    /// its last word must stay inside the room reserved for it.
-    public static var lineStartRoom: Int { (timeTextCount + endpointsRoom + 7) & ~7 }
+    /// words. A rendered line start is copied as this whole room, so its
+    /// maker keeps this many bytes readable from its start.
+    @inlinable public static var lineStartRoom: Int { (timeTextCount + endpointsRoom + 7) & ~7 }
 
     /// Writes `HH:MM:SS.mmm <src>#<sport> <dst>#<dport> ` at `p` (room for
     /// `lineStartRoom` bytes) and returns its length; `timeText` is the
