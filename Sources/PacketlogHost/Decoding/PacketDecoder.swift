@@ -23,7 +23,7 @@ public struct PacketDecoder {
     /// Decodes one captured frame. `wireLength` is the original length;
     /// when the capture cut the frame (`captured < wireLength`) and the
     /// transport payload is incomplete, the packet is counted as truncated.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func decode(_ frame: UnsafeRawBufferPointer, wireLength: Int, time: PacketTime) -> PacketContext? {
         let cursor = ByteCursor(frame)
         guard let (etherType, offset) = linkPayload(cursor) else {
@@ -83,7 +83,7 @@ public struct PacketDecoder {
 
     // MARK: IPv4
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func decodeIPv4(_ c: ByteCursor, at start: Int, time: PacketTime) -> PacketContext? {
         // The fixed 20 bytes with one bounds check.
         guard let header = c.getPointer(at: start, length: 20), header.load(as: UInt8.self) >> 4 == 4 else {
@@ -122,7 +122,7 @@ public struct PacketDecoder {
 
     // MARK: IPv6
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func decodeIPv6(_ c: ByteCursor, at start: Int, time: PacketTime) -> PacketContext? {
         // The fixed 40 bytes with one bounds check.
         guard let header = c.getPointer(at: start, length: 40), header.load(as: UInt8.self) >> 4 == 6 else {
@@ -184,7 +184,7 @@ public struct PacketDecoder {
 
     // MARK: Transport
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func decodeTransport(_ c: ByteCursor, at start: Int, end: Int, truncated: Bool, proto: IPProtocol,
                                   source: IPAddress, destination: IPAddress, time: PacketTime) -> PacketContext? {
         switch proto {
