@@ -13,6 +13,41 @@ final class TCPFlowTableTests: XCTestCase {
         return TCPFlowKey(source: a, destination: b, sourcePort: UInt16(n / 17 % 64), destinationPort: 53)
     }
 
+    /// A key is stored as words: its fields must come back as they went in,
+    /// `reversed` must swap them, and an IPv4 address must never equal the
+    /// IPv6 address with the same bits (`::a00:1` against `10.0.0.1`), or
+    /// two unrelated connections would share one stream.
+    func testKeyKeepsItsFieldsAndTheAddressFamily() {
+        let v4 = IPAddress(ipv4: 0x0A00_0001), v6 = IPAddress(ipv6High: 0, low: 0x0A00_0001)
+        let server = IPAddress(ipv6High: 0x2001_0DB8_0000_0000, low: 0x53)
+        let key = TCPFlowKey(source: v4, destination: server, sourcePort: 40000, destinationPort: 53)
+        XCTAssertEqual(key.source, v4)
+        XCTAssertEqual(key.destination, server)
+        XCTAssertEqual(key.sourcePort, 40000)
+        XCTAssertEqual(key.destinationPort, 53)
+        let back = key.reversed
+        XCTAssertEqual(back.source, server)
+        XCTAssertEqual(back.destination, v4)
+        XCTAssertEqual(back.sourcePort, 53)
+        XCTAssertEqual(back.destinationPort, 40000)
+        XCTAssertEqual(back.reversed, key)
+        let other = TCPFlowKey(source: v6, destination: server, sourcePort: 40000, destinationPort: 53)
+        XCTAssertNotEqual(other, key, "IPv4 and IPv6 addresses with the same bits are different flows")
+        XCTAssertEqual(other.source, v6)
+        var table = TCPFlowTable(capacity: 4)
+        let pool = ReassemblyBufferPool()
+        let a = TCPStreamDirection(nextSequence: 0, initialSequence: nil, pool: pool)
+        let b = TCPStreamDirection(nextSequence: 0, initialSequence: nil, pool: pool)
+        table.insertNew(key, a, lastSeen: 0)
+        table.insertNew(other, b, lastSeen: 0)
+        XCTAssertTrue(table[key] === a)
+        XCTAssertTrue(table[other] === b)
+        var changed = key
+        changed.sourcePort = 40001
+        changed.source = v6
+        XCTAssertEqual(changed, TCPFlowKey(source: v6, destination: server, sourcePort: 40001, destinationPort: 53))
+    }
+
     /// Random inserts, replacements, removals and lookups over a small key
     /// set (long probe runs, removals inside them, growth from 16 slots,
     /// now and then a one-pass removal of many), checked against a

@@ -137,11 +137,11 @@ struct TCPFlowTable {
             let x = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
             return (x << 29) | (x >> 35)
         }
-        var h = fold(seed, key.source.high)
-        h = fold(h, key.source.low)
-        h = fold(h, key.destination.high)
-        h = fold(h, key.destination.low)
-        h = fold(h, UInt64(key.sourcePort) << 32 | UInt64(key.destinationPort) << 16 | (key.source.isIPv6 ? 1 : 0))
+        var h = fold(seed, key.sourceHigh)
+        h = fold(h, key.sourceLow)
+        h = fold(h, key.destinationHigh)
+        h = fold(h, key.destinationLow)
+        h = fold(h, key.portsAndFamilies)
         h ^= h >> 31
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
@@ -219,10 +219,5 @@ extension TCPFlowKey {
     /// The key of an empty slot (never read: slots are empty by their hash).
     static var empty: TCPFlowKey {
         TCPFlowKey(source: IPAddress(ipv4: 0), destination: IPAddress(ipv4: 0), sourcePort: 0, destinationPort: 0)
-    }
-
-    init(source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16) {
-        self.source = source; self.destination = destination
-        self.sourcePort = sourcePort; self.destinationPort = destinationPort
     }
 }
