@@ -65,9 +65,17 @@ public final class TCPReassembler {
     /// Directions no longer tracked, kept for reuse (without buffers: those
     /// are freed when a direction ends) so steady traffic allocates no
     /// direction per connection; a segment that starts at the next byte of a
-    /// direction holding nothing goes to the consumer without a buffer.
+    /// direction holding nothing goes to the consumer without a buffer. It
+    /// keeps up to the table's capacity (at least `maxSpare`): a sweep may
+    /// free that many at once, and freeing them only to allocate new ones
+    /// for the next connections would allocate per connection; the memory
+    /// is what those directions held a moment before.
     var spare: [TCPStreamDirection] = []
     static let maxSpare = 1024
+    /// How many `spare` keeps: `maxSpare` or the table's capacity (updated
+    /// when a direction starts; not read from the table during a sweep,
+    /// which has the table open).
+    var spareLimit = TCPReassembler.maxSpare
     /// Small buffers for directions that have to hold bytes (a message split
     /// over segments, data after a gap), reused across connections.
     let bufferPool = ReassemblyBufferPool()
@@ -108,12 +116,14 @@ public final class TCPReassembler {
         let now = packet.time.seconds
         // A direction idle for longer than the timeout is ended when its
         // next packet looks it up (`liveSlot`), so the timeout holds to the
-        // second; the sweep frees the ones never seen again, every eighth of
-        // the timeout (at least every second) of capture time: often
-        // enough that the directions it frees at once fit the spare list
-        // (else they are freed and new ones allocated).
+        // second; the sweep frees the ones never seen again, every half
+        // timeout (at least every second) of capture time, so an idle
+        // direction is held at most one and a half timeouts. (Every eighth
+        // of the timeout, the sweeps' walks over the table were 2% of all
+        // samples on a resolver's capture; the spare list keeps what a sweep
+        // frees.)
         if now > latestTime { latestTime = now }
-        if now > lastSweep &+ max(1, limits.idleTimeoutSeconds / 8) { expireIdle(now: now) }
+        if now > lastSweep &+ max(1, limits.idleTimeoutSeconds / 2) { expireIdle(now: now) }
         let key = TCPFlowKey(packet)
         let flags = packet.tcpFlags
 
@@ -213,6 +223,7 @@ public final class TCPReassembler {
                 stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, pool: bufferPool)
             }
             slot = flows.insertNew(key, stream, lastSeen: now)
+            spareLimit = max(Self.maxSpare, flows.slotCount / 2)
             stream.serial = nextSerial
             nextSerial &+= 1
             if creationOrder.count == creationOrder.capacity {
@@ -332,7 +343,7 @@ public final class TCPReassembler {
     }
 
     private func recycle(_ stream: TCPStreamDirection) {
-        if spare.count < Self.maxSpare { spare.append(stream) }
+        if spare.count < spareLimit { spare.append(stream) }
     }
 
     /// Drops used and stale keys from the eviction order, in place (no allocation).
