@@ -186,7 +186,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         for i in 0..<batch.entryCount where !entries[i].packet.isTCP {
             out.emitter.packetIndex = i
             if !helper!.dispatch(entries[i].packet, into: &out.emitter) { helperOtherPorts &+= 1 }
-            entries[i].shard = -1
+            batch.shardStorage[i] = -1
         }
         batchesHelped &+= 1
         batch.helperOutput = out
@@ -271,8 +271,8 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
             if isEnd {
                 modules.finish()
             } else {
-                let entries = batch.entries
-                for i in entries.indices where entries[i].shard == index {
+                let entries = batch.entries, shards = batch.shardStorage, mine = Int16(truncatingIfNeeded: index)
+                for i in entries.indices where shards[i] == mine {
                     out.emitter.packetIndex = i
                     if !modules.dispatch(entries[i].packet, into: &out.emitter) { otherPorts &+= 1 }
                 }
