@@ -284,6 +284,32 @@ final class DNSLineTests: XCTestCase {
         XCTAssertEqual(harness.module.statistics.malformed, 1)
     }
 
+    /// Records the line does not show are validated all the same, glue
+    /// addresses and OPT included (they take a shorter path than other
+    /// types): an A of 5 bytes, an AAAA of 15 or an OPT whose option runs
+    /// past its rdata in the additional section makes the message malformed,
+    /// while well-formed ones (A of 4, AAAA of 16, an empty OPT) do not.
+    func testRecordsOutsideTheLineAreValidatedToo() {
+        func withAdditional(_ type: UInt16, _ rdata: [UInt8]) -> [UInt8] {
+            response({ w in
+                w.question("example.com", type: 1)
+                w.pointer(12); w.recordBody(type: 1, ttl: 300) { r in r.raw([93, 184, 216, 34]) }
+                w.record("ns.example.com", type: 1, ttl: 300) { r in r.raw([192, 0, 2, 1]) }
+                w.record(type == 41 ? "" : "ns.example.com", type: type, cls: type == 41 ? 1232 : 1, ttl: 0) { r in r.raw(rdata) }
+            }, an: 1, ar: 2)
+        }
+        let line = responsePrefix + "CR FCE9 00 1/1/0/2 example.com IN A 300 93.184.216.34"
+        XCTAssertEqual(answerLines(withAdditional(1, [192, 0, 2, 2])), [line])
+        XCTAssertEqual(answerLines(withAdditional(28, Array(repeating: 1, count: 16))), [line])
+        XCTAssertEqual(answerLines(withAdditional(41, [])), [line])
+        XCTAssertEqual(answerLines(withAdditional(41, [0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8])), [line], "an OPT with a cookie")
+        XCTAssertEqual(harness.module.statistics.malformed, 0)
+        XCTAssertEqual(answerLines(withAdditional(1, [192, 0, 2, 2, 0])), [])
+        XCTAssertEqual(answerLines(withAdditional(28, Array(repeating: 1, count: 15))), [])
+        XCTAssertEqual(answerLines(withAdditional(41, [0, 10, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8])), [], "the option runs past the rdata")
+        XCTAssertEqual(harness.module.statistics.malformed, 3)
+    }
+
     func testOverlongNameIsMalformed() {
         // 5 labels of 63 bytes exceed the 255-byte limit.
         var w = DNSWire(id: 7, flags: 0x0100, qd: 1)
