@@ -115,8 +115,8 @@ class FilePacketReceiver {
     }
 }
 
-/// The per-packet side of `CaptureLoop.runFile`, generic over the handler so
-/// the per-packet call is concrete.
+/// The per-packet side of `CaptureLoop.runFile`, generic over the handler
+/// (no existential box; the handler's `handle` is one witness-table call).
 final class FileReader<Handler: CapturePacketHandler>: FilePacketReceiver {
     let handler: Handler
     let pcap: PcapHandle

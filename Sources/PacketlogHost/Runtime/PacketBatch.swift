@@ -5,10 +5,6 @@
 /// read), for the workers to run the modules over their share in parallel.
 /// Batches are pooled: allocated once, reused forever.
 final class PacketBatch: @unchecked Sendable {
-    struct Entry {
-        var packet: PacketContext
-    }
-
     let storage: UnsafeMutableRawPointer
     let capacity: Int
     var used = 0
@@ -16,7 +12,7 @@ final class PacketBatch: @unchecked Sendable {
     /// than an `Array`, so that adding one (per packet, on the capture
     /// thread) checks no uniqueness and touches no reference count (the
     /// batch object is shared with the worker and merger threads).
-    let entryStorage: UnsafeMutablePointer<Entry>
+    let entryStorage: UnsafeMutablePointer<PacketContext>
     /// For each entry, the worker that owns the packet's flow (-1: none, the
     /// reader decoded it). Apart from the entries, so a worker looking for
     /// its packets reads 2 bytes per entry instead of a line of each.
@@ -42,7 +38,7 @@ final class PacketBatch: @unchecked Sendable {
         self.capacity = capacity
         self.maxEntries = maxEntries
         storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        entryStorage = UnsafeMutablePointer<Entry>.allocate(capacity: maxEntries)
+        entryStorage = UnsafeMutablePointer<PacketContext>.allocate(capacity: maxEntries)
         shardStorage = UnsafeMutablePointer<Int16>.allocate(capacity: maxEntries)
     }
 
@@ -54,13 +50,13 @@ final class PacketBatch: @unchecked Sendable {
 
     /// The entries added so far (valid until `reset`).
     @inline(__always)
-    var entries: UnsafeBufferPointer<Entry> { UnsafeBufferPointer(start: entryStorage, count: entryCount) }
+    var entries: UnsafeBufferPointer<PacketContext> { UnsafeBufferPointer(start: entryStorage, count: entryCount) }
 
     /// Adds a decoded packet for worker `shard`; the caller checks `isFull` first.
     @inline(__always)
     func append(_ packet: PacketContext, shard: Int) {
         precondition(entryCount < maxEntries, "PacketBatch overfilled")
-        (entryStorage + entryCount).initialize(to: Entry(packet: packet))
+        (entryStorage + entryCount).initialize(to: packet)
         shardStorage[entryCount] = Int16(truncatingIfNeeded: shard)
         entryCount &+= 1
         let second = packet.time.seconds

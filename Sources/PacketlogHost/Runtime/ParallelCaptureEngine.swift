@@ -183,9 +183,9 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         out.emitter.reset()
         out.batch = batch
         let entries = batch.entryStorage
-        for i in 0..<batch.entryCount where !entries[i].packet.isTCP {
+        for i in 0..<batch.entryCount where !entries[i].isTCP {
             out.emitter.packetIndex = i
-            if !helper!.dispatch(entries[i].packet, into: &out.emitter) { helperOtherPorts &+= 1 }
+            if !helper!.dispatch(entries[i], into: &out.emitter) { helperOtherPorts &+= 1 }
             batch.shardStorage[i] = -1
         }
         batchesHelped &+= 1
@@ -274,7 +274,7 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
                 let entries = batch.entries, shards = batch.shardStorage, mine = Int16(truncatingIfNeeded: index)
                 for i in entries.indices where shards[i] == mine {
                     out.emitter.packetIndex = i
-                    if !modules.dispatch(entries[i].packet, into: &out.emitter) { otherPorts &+= 1 }
+                    if !modules.dispatch(entries[i], into: &out.emitter) { otherPorts &+= 1 }
                 }
             }
             lock.unlock()
@@ -382,7 +382,7 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
                 forEachRun(of: outputs, cursors: &cursors) { out, run in
                     for i in run {
                         let record = out.emitter.records[i]
-                        clock.update(batch.entries[record.packet].packet.time.seconds)
+                        clock.update(batch.entries[record.packet].time.seconds)
                         router.route(record, of: &out.emitter, period: clock.period)
                     }
                 }
@@ -485,7 +485,7 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
             for record in out.emitter.records {
                 // Lines of one module in one second share a file: check
                 // again only when either changes.
-                let second = entries[record.packet].packet.time.seconds
+                let second = entries[record.packet].time.seconds
                 guard second != checkedSecond || record.module != checkedModule else { continue }
                 checkedSecond = second
                 checkedModule = record.module
