@@ -51,7 +51,7 @@ public struct LocalAddressSet: Sendable {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func contains(_ address: IPAddress) -> Bool {
         if address.isIPv6 {
             for a in exactIPv6 where a.high == address.high && a.low == address.low { return true }
