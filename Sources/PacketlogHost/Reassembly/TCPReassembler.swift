@@ -72,9 +72,9 @@ public final class TCPReassembler {
     /// is what those directions held a moment before.
     var spare: [TCPStreamDirection] = []
     static let maxSpare = 1024
-    /// How many `spare` keeps: `maxSpare` or the table's capacity (updated
-    /// when a direction starts; not read from the table during a sweep,
-    /// which has the table open).
+    /// How many `spare` keeps: `maxSpare` or the table's capacity, read
+    /// when a sweep starts (the sweep frees the most at once, and while it
+    /// walks the table the table cannot be read).
     var spareLimit = TCPReassembler.maxSpare
     /// Small buffers for directions that have to hold bytes (a message split
     /// over segments, data after a gap), reused across connections.
@@ -223,7 +223,6 @@ public final class TCPReassembler {
                 stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, pool: bufferPool)
             }
             slot = flows.insertNew(key, stream, lastSeen: now)
-            spareLimit = max(Self.maxSpare, flows.slotCount / 2)
             stream.serial = nextSerial
             nextSerial &+= 1
             if creationOrder.count == creationOrder.capacity {
@@ -339,6 +338,7 @@ public final class TCPReassembler {
     /// compacting on every sweep would look every remembered key up.
     private func expireIdle(now: Int64) {
         lastSweep = now
+        spareLimit = max(Self.maxSpare, flows.slotCount / 2)
         flows.removeAll(where: { _, lastSeen in isIdle(lastSeen, now: now) }, removed: expire)
     }
 
