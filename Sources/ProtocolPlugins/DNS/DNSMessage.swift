@@ -123,10 +123,10 @@ public struct DNSMessageReader {
             // length alone — what `DNSRdata.format` would check, without its
             // two type switches (their indirect jumps were a fifth of its
             // samples). The header already checked the rdata fits.
-            let t = record.type.rawValue, n = record.rdataLength
-            if (t == DNSType.a.rawValue && n == 4) || (t == DNSType.aaaa.rawValue && n == 16) || (t == DNSType.opt.rawValue && n == 0) {
-                offset = record.rdataOffset &+ n
-            } else {
+            switch (record.type, record.rdataLength) {
+            case (.a, 4), (.aaaa, 16), (.opt, 0):
+                offset = record.rdataOffset &+ record.rdataLength
+            default:
                 guard readRdata(of: record, into: &discard) else { return false }
             }
             left &-= 1
