@@ -7,16 +7,19 @@
 /// the tuple and a probe or two (`TCPFlowTableTests` hold it to a
 /// `Dictionary` over random changes).
 ///
-/// Each slot keeps its key's hash (never 0; 0 marks an empty slot), so a
-/// probe compares one word before it compares a tuple, and moving or
-/// removing entries never hashes a key again. It also keeps the capture
-/// time of the direction's last packet, so the idle sweep reads the slots
-/// alone and touches a direction only when it expires (reading each
-/// direction's time from its object was a cache miss per direction per
-/// sweep: half of the sweep's time). The reassembler works on slot indices
-/// (`find`, `value(at:)`, `lastSeen(at:)`, `insertNew`, `remove(at:)`): one
-/// probe per packet. A slot index is valid until the next change of the
-/// table.
+/// Each slot keeps its key's hash (32 bits, never 0; 0 marks an empty
+/// slot), so a probe compares one word before it compares a tuple, and
+/// moving or removing entries never hashes a key again. It also keeps the
+/// capture time of the direction's last packet and the serial number the
+/// reassembler gave the key when it was inserted, so the idle sweep and the
+/// eviction order read the slots alone (reading them from each direction's
+/// object was a cache miss per direction). A slot's direction is `nil` once
+/// the direction ended: the key stays (late segments are ignored until a new
+/// SYN or expiry) but its object went back to the reassembler while still
+/// in cache. The reassembler works on slot indices (`find`, `value(at:)`,
+/// `lastSeen(at:)`, `insertNew`, `remove(at:)`): one probe per packet. A
+/// slot index is valid until the next change of the table (a slot is 64
+/// bytes: one cache line).
 ///
 /// The hash is keyed with a random seed per table, so that a sender who
 /// does not know the seed cannot aim many tuples at one bucket; the load
@@ -26,9 +29,12 @@ struct TCPFlowTable {
     private struct Slot {
         var key: TCPFlowKey
         /// The key's hash, 0 when the slot is empty.
-        var hash: UInt64
+        var hash: UInt32
+        /// The reassembler's serial number for the key (its eviction order entry).
+        var serial: UInt32
         /// Capture time (seconds) of the direction's last packet.
         var lastSeen: Int64
+        /// `nil`: the direction ended (or the slot is empty).
         var value: TCPStreamDirection?
     }
 
@@ -42,7 +48,7 @@ struct TCPFlowTable {
     init(capacity: Int) {
         var slotCount = 16
         while slotCount < capacity * 2 { slotCount *= 2 }
-        slots = Array(repeating: Slot(key: .empty, hash: 0, lastSeen: 0, value: nil), count: slotCount)
+        slots = Array(repeating: Slot(key: .empty, hash: 0, serial: 0, lastSeen: 0, value: nil), count: slotCount)
         mask = slotCount - 1
         var generator = SystemRandomNumberGenerator()
         seed = generator.next() | 1
@@ -53,9 +59,9 @@ struct TCPFlowTable {
 
     // MARK: By key
 
-    /// The direction of `key`, or `nil`; setting `nil` removes it.
+    /// The direction of `key`, or `nil` (absent or ended); setting `nil` removes the key.
     subscript(key: TCPFlowKey) -> TCPStreamDirection? {
-        get { find(key).map { value(at: $0) } }
+        get { find(key).flatMap { value(at: $0) } }
         set {
             switch (find(key), newValue) {
             case let (slot?, value?): slots[slot].value = value
@@ -83,9 +89,17 @@ struct TCPFlowTable {
         }
     }
 
-    /// The direction in an occupied slot.
+    /// The direction in an occupied slot; `nil` when it ended.
     @inline(__always)
-    func value(at slot: Int) -> TCPStreamDirection { slots[slot].value! }
+    func value(at slot: Int) -> TCPStreamDirection? { slots[slot].value }
+
+    /// Replaces the direction of an occupied slot (`nil`: it ended, the key stays).
+    @inline(__always)
+    mutating func setValue(_ value: TCPStreamDirection?, at slot: Int) { slots[slot].value = value }
+
+    /// The serial number an occupied slot's key was inserted with.
+    @inline(__always)
+    func serial(at slot: Int) -> UInt32 { slots[slot].serial }
 
     /// Capture time of the last packet of the direction in an occupied slot.
     @inline(__always)
@@ -97,10 +111,10 @@ struct TCPFlowTable {
 
     /// Adds `key`, which the table does not hold; returns its slot.
     @discardableResult
-    mutating func insertNew(_ key: TCPFlowKey, _ value: TCPStreamDirection, lastSeen: Int64) -> Int {
+    mutating func insertNew(_ key: TCPFlowKey, _ value: TCPStreamDirection, lastSeen: Int64, serial: UInt32 = 0) -> Int {
         if (count + 1) * 2 > mask + 1 { grow() }
         count += 1
-        return place(Slot(key: key, hash: hash(key), lastSeen: lastSeen, value: value))
+        return place(Slot(key: key, hash: hash(key), serial: serial, lastSeen: lastSeen, value: value))
     }
 
     /// Empties an occupied slot. Backward shift: later entries of the run
@@ -130,7 +144,7 @@ struct TCPFlowTable {
     // MARK: Internals
 
     @inline(__always)
-    private func hash(_ key: TCPFlowKey) -> UInt64 {
+    private func hash(_ key: TCPFlowKey) -> UInt32 {
         // Each word folded in with a multiply by an odd constant and a
         // rotation, then a final avalanche (the low bits pick the slot).
         @inline(__always) func fold(_ h: UInt64, _ word: UInt64) -> UInt64 {
@@ -145,7 +159,8 @@ struct TCPFlowTable {
         h ^= h >> 31
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
-        return h == 0 ? 1 : h
+        let folded = UInt32(truncatingIfNeeded: h ^ (h >> 32))
+        return folded == 0 ? 1 : folded
     }
 
     /// Puts an entry whose key is absent into the first empty slot of its
@@ -160,7 +175,7 @@ struct TCPFlowTable {
     private mutating func grow() {
         let old = slots
         let slotCount = (mask + 1) * 2
-        slots = Array(repeating: Slot(key: .empty, hash: 0, lastSeen: 0, value: nil), count: slotCount)
+        slots = Array(repeating: Slot(key: .empty, hash: 0, serial: 0, lastSeen: 0, value: nil), count: slotCount)
         mask = slotCount - 1
         for slot in old where slot.hash != 0 { place(slot) }
     }
@@ -175,8 +190,8 @@ struct TCPFlowTable {
 
     /// Calls `body` for every direction with its last packet's time (the
     /// table must not change meanwhile).
-    func forEach(_ body: (TCPFlowKey, Int64, TCPStreamDirection) -> Void) {
-        for slot in slots where slot.hash != 0 { body(slot.key, slot.lastSeen, slot.value!) }
+    func forEach(_ body: (TCPFlowKey, Int64, TCPStreamDirection?) -> Void) {
+        for slot in slots where slot.hash != 0 { body(slot.key, slot.lastSeen, slot.value) }
     }
 
     /// Removes every direction for which `shouldRemove` is true, in one
@@ -185,9 +200,9 @@ struct TCPFlowTable {
     /// or on the one just emptied, which is looked at again.
     /// `shouldRemove` sees the key and its last packet's time only (not the
     /// direction: reading it would touch the object); `removed` gets each
-    /// direction taken out.
+    /// direction taken out (`nil` for an ended one).
     mutating func removeAll(where shouldRemove: (TCPFlowKey, Int64) -> Bool,
-                            removed: (TCPStreamDirection) -> Void = { _ in }) {
+                            removed: (TCPStreamDirection?) -> Void = { _ in }) {
         guard count > 0 else { return }
         let mask = self.mask
         var removedCount = 0
@@ -201,7 +216,7 @@ struct TCPFlowTable {
             while visited < mask {
                 let slot = s.baseAddress! + i
                 if slot.pointee.hash != 0, shouldRemove(slot.pointee.key, slot.pointee.lastSeen) {
-                    let value = slot.pointee.value!
+                    let value = slot.pointee.value
                     Self.remove(at: i, in: s, mask: mask)
                     removedCount += 1
                     removed(value)

@@ -46,14 +46,15 @@ public final class TCPReassembler {
     public private(set) var statistics = TCPReassemblyStatistics()
     var flows: TCPFlowTable
     /// Flows in creation order, for eviction under the flow cap: the key and
-    /// the serial number the direction got when it started. An entry whose
-    /// serial is not its key's direction's any more (the key ended and came
+    /// the serial number its slot got when the key was inserted. An entry
+    /// whose serial is not its key's slot's any more (the key left and came
     /// back) is stale: skipped, and dropped when the order is compacted, so
-    /// the order never holds more than one entry per tracked direction
-    /// after a compaction.
-    var creationOrder: [(key: TCPFlowKey, serial: UInt64)] = []
+    /// the order never holds more than one entry per tracked key after a
+    /// compaction. (32 bits wrap after 4 billion keys; an entry cannot live
+    /// that long: the order is compacted whenever it fills.)
+    var creationOrder: [(key: TCPFlowKey, serial: UInt32)] = []
     var creationStart = 0
-    var nextSerial: UInt64 = 0
+    var nextSerial: UInt32 = 0
     /// How often the creation order was compacted (a walk over it with a
     /// lookup per entry; for tests: it must stay rare).
     var compactions = 0
@@ -62,14 +63,17 @@ public final class TCPReassembler {
     /// The latest capture time seen (idle directions at the end of input).
     var latestTime: Int64 = .min
 
-    /// Directions no longer tracked, kept for reuse (without buffers: those
-    /// are freed when a direction ends) so steady traffic allocates no
-    /// direction per connection; a segment that starts at the next byte of a
-    /// direction holding nothing goes to the consumer without a buffer. It
-    /// keeps up to the table's capacity (at least `maxSpare`): a sweep may
-    /// free that many at once, and freeing them only to allocate new ones
-    /// for the next connections would allocate per connection; the memory
-    /// is what those directions held a moment before.
+    /// Directions that ended, kept for reuse (without buffers: those are
+    /// freed when a direction ends) so steady traffic allocates no direction
+    /// per connection; a segment that starts at the next byte of a direction
+    /// holding nothing goes to the consumer without a buffer. A direction
+    /// comes here the moment it ends (its key stays in the table, without
+    /// it, until it expires), so the object is recycled while in cache and
+    /// the sweep that later forgets the key never touches it. It keeps up to
+    /// the table's capacity (at least `maxSpare`): a sweep may free that
+    /// many at once, and freeing them only to allocate new ones for the next
+    /// connections would allocate per connection; the memory is what those
+    /// directions held a moment before.
     var spare: [TCPStreamDirection] = []
     static let maxSpare = 1024
     /// How many `spare` keeps: `maxSpare` or the table's capacity, read
@@ -93,14 +97,14 @@ public final class TCPReassembler {
         spare.reserveCapacity(Self.maxSpare)
     }
 
-    /// Directions currently tracked (ended ones included until they expire).
+    /// Keys currently tracked (ended directions included until they expire).
     public var flowCount: Int { flows.count }
 
     /// Heap bytes held by the buffers of all directions, tracked and spare
     /// (capacities; a walk over the table, for tests and diagnostics).
     var bufferStorageBytes: Int {
         var bytes = spare.reduce(0) { $0 + $1.storageBytes }
-        flows.forEach { _, _, stream in bytes += stream.storageBytes }
+        flows.forEach { _, _, stream in bytes += stream?.storageBytes ?? 0 }
         return bytes
     }
 
@@ -133,30 +137,32 @@ public final class TCPReassembler {
             return
         }
 
-        // One probe per packet: the slot found here is passed on.
+        // One probe per packet: the slot found here is passed on. A slot
+        // without a direction is a key whose direction ended.
         var slot = liveSlot(key, now: now)
-        var direction = slot.map { flows.value(at: $0) }
+        var direction = slot.flatMap { flows.value(at: $0) }
         if flags.contains(.syn) {
-            if let existing = direction, existing.initialSequence == packet.tcpSequence, !existing.ended {
+            if let existing = direction, existing.initialSequence == packet.tcpSequence {
                 // A retransmitted SYN: its data (if any) is handled below.
             } else {
                 if let existing = direction {
-                    if !existing.ended { statistics.endedByNewSYN += 1 }
+                    statistics.endedByNewSYN += 1
                     finish(existing)
                 }
-                (direction, slot) = start(key, reusing: direction.map { ($0, slot!) }, next: packet.tcpSequence &+ 1,
+                (direction, slot) = start(key, at: slot, reusing: direction, next: packet.tcpSequence &+ 1,
                                           initial: packet.tcpSequence, now: now)
             }
         }
         if direction == nil {
+            if slot != nil {
+                // Ended: segments are ignored until a new SYN or expiry.
+                if !packet.payload.isEmpty { statistics.ignoredSegments += 1 }
+                return
+            }
             guard !packet.payload.isEmpty else { return }
-            (direction, slot) = start(key, reusing: nil, next: packet.tcpSequence, initial: nil, now: now)
+            (direction, slot) = start(key, at: nil, reusing: nil, next: packet.tcpSequence, initial: nil, now: now)
         }
         guard let stream = direction, let slot else { return }
-        if stream.ended {
-            if !packet.payload.isEmpty { statistics.ignoredSegments += 1 }
-            return
-        }
         flows.setLastSeen(at: slot, now)
         let dataSequence = flags.contains(.syn) ? packet.tcpSequence &+ 1 : packet.tcpSequence
         if flags.contains(.fin), stream.finSequence == nil {
@@ -176,9 +182,9 @@ public final class TCPReassembler {
             totalBytes += stream.heldBytes - before
         }
         if stream.finishedByFIN {
-            end(stream, reason: \.endedByFIN)
+            end(stream, at: slot, reason: \.endedByFIN)
         } else if stream.heldBytes > limits.maxBytesPerFlow {
-            end(stream, reason: \.evictedByByteCap)
+            end(stream, at: slot, reason: \.evictedByByteCap)
         }
         enforceTotalCap()
     }
@@ -186,7 +192,7 @@ public final class TCPReassembler {
     /// Ends every direction (end of input).
     public func finishAll() {
         flows.forEach { _, lastSeen, stream in
-            guard !stream.ended else { return }
+            guard let stream else { return }
             if isIdle(lastSeen, now: latestTime) {
                 statistics.endedByIdle += 1   // it had ended before the input did
             } else {
@@ -202,49 +208,49 @@ public final class TCPReassembler {
 
     // MARK: Internals
 
-    /// A direction for `key` starting at `next`, and its slot: `existing`
-    /// (the one the table holds for `key`, ended or just finished, and its
-    /// slot) reused, or a new one.
-    private func start(_ key: TCPFlowKey, reusing existing: (TCPStreamDirection, slot: Int)?, next: UInt32, initial: UInt32?,
+    /// A direction for `key` starting at `next`, and its slot: in `slot`
+    /// (the key's, when the table holds it) with `existing` (its direction,
+    /// just finished) reused or, when the direction had ended, a spare one;
+    /// else a new key.
+    private func start(_ key: TCPFlowKey, at slot: Int?, reusing existing: TCPStreamDirection?, next: UInt32, initial: UInt32?,
                        now: Int64) -> (TCPStreamDirection, Int) {
-        let stream: TCPStreamDirection
-        let slot: Int
-        if let (old, oldSlot) = existing {
-            // A new SYN on a tuple still remembered (ended or just finished): reuse it.
-            old.reuse(nextSequence: next, initialSequence: initial)
-            stream = old
-            slot = oldSlot
-        } else {
-            if flows.count >= limits.maxFlows { evictOldest() }
-            if let recycled = spare.popLast() {
-                recycled.reuse(nextSequence: next, initialSequence: initial)
-                stream = recycled
-            } else {
-                stream = TCPStreamDirection(nextSequence: next, initialSequence: initial, pool: bufferPool)
-            }
-            slot = flows.insertNew(key, stream, lastSeen: now)
-            stream.serial = nextSerial
-            nextSerial &+= 1
-            if creationOrder.count == creationOrder.capacity {
-                compactCreationOrder(force: true)
-                // Still more than half full (the table is near its cap, or
-                // growing): make room, or new flows would soon compact the
-                // whole order again. After a compaction it holds at most one
-                // entry per tracked flow, so it stays below about twice the
-                // cap's storage.
-                if creationOrder.count * 2 > creationOrder.capacity {
-                    creationOrder.reserveCapacity(creationOrder.capacity * 2)
-                }
-            }
-            creationOrder.append((key, stream.serial))
-        }
         statistics.streams += 1
-        return (stream, slot)
+        if let slot {
+            // A new SYN on a key still remembered: it keeps its slot and serial.
+            let stream = existing ?? takeDirection()
+            stream.reuse(nextSequence: next, initialSequence: initial)
+            flows.setValue(stream, at: slot)
+            return (stream, slot)
+        }
+        if flows.count >= limits.maxFlows { evictOldest() }
+        let stream = takeDirection()
+        stream.reuse(nextSequence: next, initialSequence: initial)
+        let serial = nextSerial
+        nextSerial &+= 1
+        let newSlot = flows.insertNew(key, stream, lastSeen: now, serial: serial)
+        if creationOrder.count == creationOrder.capacity {
+            compactCreationOrder(force: true)
+            // Still more than half full (the table is near its cap, or
+            // growing): make room, or new flows would soon compact the
+            // whole order again. After a compaction it holds at most one
+            // entry per tracked key, so it stays below about twice the
+            // cap's storage.
+            if creationOrder.count * 2 > creationOrder.capacity {
+                creationOrder.reserveCapacity(creationOrder.capacity * 2)
+            }
+        }
+        creationOrder.append((key, serial))
+        return (stream, newSlot)
+    }
+
+    /// A spare direction, or a new one (the caller calls `reuse`).
+    private func takeDirection() -> TCPStreamDirection {
+        spare.popLast() ?? TCPStreamDirection(nextSequence: 0, initialSequence: nil, pool: bufferPool)
     }
 
     private func end(_ key: TCPFlowKey, now: Int64, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
-        guard let slot = liveSlot(key, now: now) else { return }
-        end(flows.value(at: slot), reason: reason)
+        guard let slot = liveSlot(key, now: now), let stream = flows.value(at: slot) else { return }
+        end(stream, at: slot, reason: reason)
     }
 
     /// Whether a direction whose last packet came at `lastSeen` has had none
@@ -265,22 +271,26 @@ public final class TCPReassembler {
         return nil
     }
 
-    /// Ends an idle direction the caller takes out of the table, and keeps
-    /// the object for reuse.
-    private func expire(_ stream: TCPStreamDirection) {
-        if !stream.ended { statistics.endedByIdle += 1 }
+    /// Ends the direction of an idle key the caller takes out of the table
+    /// (`nil`: it had ended), and keeps the object for reuse.
+    private func expire(_ stream: TCPStreamDirection?) {
+        guard let stream else { return }
+        statistics.endedByIdle += 1
         finish(stream)
         recycle(stream)
     }
 
-    private func end(_ stream: TCPStreamDirection, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
-        guard !stream.ended else { return }
+    /// Ends the direction in `slot`: its key stays, without it, so late
+    /// segments are ignored until a new SYN or expiry; the object is kept
+    /// for reuse.
+    private func end(_ stream: TCPStreamDirection, at slot: Int, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
         statistics[keyPath: reason] += 1
         finish(stream)
+        flows.setValue(nil, at: slot)
+        recycle(stream)
     }
 
-    /// Discards what the direction still holds and marks it ended (kept as a
-    /// tombstone so late segments are ignored until a new SYN or expiry).
+    /// Discards what the direction still holds and lets go of its buffers.
     private func finish(_ stream: TCPStreamDirection) {
         let held = stream.heldBytes
         if held > 0 {
@@ -289,14 +299,13 @@ public final class TCPReassembler {
         }
         totalBytes -= held
         stream.release()
-        stream.ended = true
     }
 
     /// The slot of the direction an eviction-order entry stands for, or
     /// `nil` when the entry is stale (its key ended and came back, or left).
     @inline(__always)
-    private func slot(of entry: (key: TCPFlowKey, serial: UInt64)) -> Int? {
-        guard let slot = flows.find(entry.key), flows.value(at: slot).serial == entry.serial else { return nil }
+    private func slot(of entry: (key: TCPFlowKey, serial: UInt32)) -> Int? {
+        guard let slot = flows.find(entry.key), flows.serial(at: slot) == entry.serial else { return nil }
         return slot
     }
 
@@ -306,10 +315,12 @@ public final class TCPReassembler {
             creationStart += 1
             if let slot = slot(of: entry) {
                 let stream = flows.value(at: slot)
-                if !stream.ended { statistics.evictedByFlowCap += 1 }
-                finish(stream)
+                if let stream {
+                    statistics.evictedByFlowCap += 1
+                    finish(stream)
+                }
                 flows.remove(at: slot)
-                recycle(stream)
+                if let stream { recycle(stream) }
                 break
             }
         }
@@ -322,12 +333,8 @@ public final class TCPReassembler {
         while totalBytes > limits.maxTotalBytes, index < creationOrder.count {
             let entry = creationOrder[index]
             index += 1
-            guard let slot = slot(of: entry) else { continue }
-            let stream = flows.value(at: slot)
-            if !stream.ended, stream.heldBytes > 0 {
-                statistics.evictedByByteCap += 1
-                finish(stream)
-            }
+            guard let slot = slot(of: entry), let stream = flows.value(at: slot) else { continue }
+            if stream.heldBytes > 0 { end(stream, at: slot, reason: \.evictedByByteCap) }
         }
     }
 

@@ -18,11 +18,6 @@ final class TCPStreamDirection {
     var pending: [(sequence: UInt32, bytes: [UInt8])] = []
     /// Sequence number of the FIN, when seen.
     var finSequence: UInt32?
-    /// Ended: later segments are ignored until a new SYN.
-    var ended = false
-    /// Set by the reassembler when the direction starts tracking a key
-    /// (matches its entry in the creation order).
-    var serial: UInt64 = 0
     /// Where small buffers come from and go back to (the reassembler's).
     unowned(unsafe) let pool: ReassemblyBufferPool
 
@@ -45,7 +40,6 @@ final class TCPStreamDirection {
         self.initialSequence = initialSequence
         skip = 0
         finSequence = nil
-        ended = false
     }
 
     /// Forgets the bytes held and lets go of their storage: an ended
