@@ -109,6 +109,46 @@ final class TCPReassemblerTests: XCTestCase {
         XCTAssertEqual(r.statistics.ignoredSegments, 1)
     }
 
+    /// An ended direction's object is reused at once while its key stays:
+    /// late segments are still ignored, a new SYN on the key takes a spare
+    /// object, and an ended key is still the oldest to evict under the cap
+    /// (without counting as an eviction: its direction had ended). Odd
+    /// input: the object and the key now end their lives at different times.
+    func testAnEndedDirectionsObjectIsReusedAtOnceWhileItsKeyStays() {
+        var limits = TCPReassemblyLimits()
+        limits.maxFlows = 2
+        let r = TCPReassembler(limits: limits), m = Messages()
+        feed(r, m, seq: 0, [], flags: [.syn])
+        feed(r, m, seq: 1, framed("one"), flags: [.fin, .ack])
+        XCTAssertEqual(r.statistics.endedByFIN, 1)
+        XCTAssertEqual(r.spare.count, 1, "the ended direction's object is kept for reuse at once")
+        XCTAssertEqual(r.flowCount, 1, "its key stays")
+        feed(r, m, seq: 6, framed("late"))
+        XCTAssertEqual(r.statistics.ignoredSegments, 1)
+        feed(r, m, seq: 9000, [], flags: [.syn])
+        XCTAssertEqual(r.spare.count, 0, "a new SYN on the ended key takes the spare object")
+        feed(r, m, seq: 9001, framed("two"), flags: [.fin, .ack])
+        XCTAssertEqual(m.seen.map(\.text), ["one", "two"])
+        XCTAssertEqual(r.statistics.streams, 2)
+
+        // Cap 2: the client's key (ended), then the server's (live), then a
+        // third key evicts the client's without counting it, a fourth the
+        // server's, counted.
+        feed(r, m, seq: 0, Array(framed("held").prefix(3)), fromServer: true)
+        let third = IPAddress(text: "10.0.0.3")!, fourth = IPAddress(text: "10.0.0.4")!
+        for source in [third, fourth] {
+            framed("x").withUnsafeBytes { raw in
+                let p = PacketContext(time: PacketTime(seconds: 0, nanoseconds: 0), source: source, destination: server,
+                                      sourcePort: 1, destinationPort: 53, transport: .tcp, tcpFlags: [.ack], tcpSequence: 1, payload: raw)
+                r.process(p) { m.consume($0, second: 0) }
+            }
+        }
+        XCTAssertEqual(r.statistics.evictedByFlowCap, 1, "only the server's live direction counts")
+        XCTAssertEqual(r.statistics.discardedBytes, 3)
+        XCTAssertEqual(r.flowCount, 2)
+        XCTAssertEqual(m.seen.map(\.text), ["one", "two", "x", "x"])
+    }
+
     func testRSTEndsBothDirectionsAndItsPayloadIsNotData() {
         let r = TCPReassembler(), m = Messages()
         feed(r, m, seq: 0, [], flags: [.syn])
