@@ -150,10 +150,12 @@ final class DNSLineTests: XCTestCase {
     }
 
     func testEveryByteIsEscapedTheSameAtEveryPositionOfALabel() {
-        // Names are copied 8 bytes at a time while the bytes are letters,
-        // digits, '-' or '_', and byte by byte otherwise: any byte value, at any
-        // position and label length (across the 8-byte steps), must still get
-        // exactly the spec's escaping.
+        // Labels are copied and checked 8 bytes at a time, byte by byte
+        // where fewer than 8 bytes of the message are left, and written again
+        // byte by byte when they need an escape: any byte value, at any
+        // position and label length (across the 8-byte steps), first or last
+        // in the name (the last label ends 4 bytes before the message does),
+        // must still get exactly the spec's escaping.
         func expected(_ byte: UInt8) -> String {
             switch byte {
             case 0x22, 0x24, 0x28, 0x29, 0x2E, 0x3B, 0x40, 0x5C: return "\\" + String(UnicodeScalar(byte))
@@ -167,12 +169,14 @@ final class DNSLineTests: XCTestCase {
                 for byte in 0...255 {
                     var label = (0..<length).map { filler[$0 % filler.count] }
                     label[position] = UInt8(byte)
-                    var w = DNSWire(id: 3, flags: 0x0100, qd: 1)
-                    w.name([label, Array("com".utf8)])
-                    w.u16(1); w.u16(1)
                     let text = label.map(expected).joined()
-                    XCTAssertEqual(harness.lines(payload: w.bytes), [prefix + "CQ 0003 00 \(text).com IN A"],
-                                   "length \(length), byte \(byte) at \(position)")
+                    for last in [false, true] {
+                        var w = DNSWire(id: 3, flags: 0x0100, qd: 1)
+                        w.name(last ? [Array("x".utf8), label] : [label, Array("com".utf8)])
+                        w.u16(1); w.u16(1)
+                        XCTAssertEqual(harness.lines(payload: w.bytes), [prefix + "CQ 0003 00 \(last ? "x." + text : text + ".com") IN A"],
+                                       "length \(length), byte \(byte) at \(position), last \(last)")
+                    }
                 }
             }
         }
