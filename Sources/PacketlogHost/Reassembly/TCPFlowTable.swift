@@ -21,11 +21,17 @@
 /// slot index is valid until the next change of the table (a slot is 64
 /// bytes: one cache line).
 ///
+/// The slots are one allocation the table owns (it is noncopyable): read
+/// through a pointer, a slot's field is read in place. (Over an `Array`, a
+/// read of two fields of one slot copied the whole slot, retaining and
+/// releasing its direction, and every write checked the array's
+/// uniqueness: per packet.)
+///
 /// The hash is keyed with a random seed per table, so that a sender who
 /// does not know the seed cannot aim many tuples at one bucket; the load
 /// stays at most 1/2 (the table doubles when it would pass it), where a
 /// miss probes about 2.5 slots on average (about 8.5 at 3/4).
-struct TCPFlowTable {
+struct TCPFlowTable: ~Copyable {
     private struct Slot {
         var key: TCPFlowKey
         /// The key's hash, 0 when the slot is empty.
@@ -38,7 +44,7 @@ struct TCPFlowTable {
         var value: TCPStreamDirection?
     }
 
-    private var slots: [Slot]
+    private var slots: UnsafeMutablePointer<Slot>
     private var mask: Int
     private let seed: UInt64
     /// Directions held.
@@ -48,10 +54,21 @@ struct TCPFlowTable {
     init(capacity: Int) {
         var slotCount = 16
         while slotCount < capacity * 2 { slotCount *= 2 }
-        slots = Array(repeating: Slot(key: .empty, hash: 0, serial: 0, lastSeen: 0, value: nil), count: slotCount)
+        slots = Self.allocateEmpty(slotCount)
         mask = slotCount - 1
         var generator = SystemRandomNumberGenerator()
         seed = generator.next() | 1
+    }
+
+    deinit {
+        slots.deinitialize(count: mask + 1)   // releases the directions
+        slots.deallocate()
+    }
+
+    private static func allocateEmpty(_ slotCount: Int) -> UnsafeMutablePointer<Slot> {
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: slotCount)
+        slots.initialize(repeating: Slot(key: .empty, hash: 0, serial: 0, lastSeen: 0, value: nil), count: slotCount)
+        return slots
     }
 
     /// Slots (for tests: the table grows only when it must).
@@ -78,14 +95,12 @@ struct TCPFlowTable {
     @inline(__always)
     func find(_ key: TCPFlowKey) -> Int? {
         let h = hash(key)
-        return slots.withUnsafeBufferPointer { s in
-            var i = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let stored = s[i].hash
-                if stored == 0 { return nil }
-                if stored == h, s[i].key == key { return i }
-                i = (i &+ 1) & mask
-            }
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let stored = slots[i].hash
+            if stored == 0 { return nil }
+            if stored == h, slots[i].key == key { return i }
+            i = (i &+ 1) & mask
         }
     }
 
@@ -122,11 +137,10 @@ struct TCPFlowTable {
     /// hole and them, so every remaining key stays reachable from its home.
     mutating func remove(at slot: Int) {
         count -= 1
-        let mask = self.mask
-        slots.withUnsafeMutableBufferPointer { Self.remove(at: slot, in: $0, mask: mask) }
+        Self.remove(at: slot, in: slots, mask: mask)
     }
 
-    private static func remove(at slot: Int, in s: UnsafeMutableBufferPointer<Slot>, mask: Int) {
+    private static func remove(at slot: Int, in s: UnsafeMutablePointer<Slot>, mask: Int) {
         var hole = slot
         s[hole].value = nil
         s[hole].hash = 0
@@ -134,7 +148,10 @@ struct TCPFlowTable {
         while s[i].hash != 0 {
             let home = Int(truncatingIfNeeded: s[i].hash) & mask
             if (i &- home) & mask >= (i &- hole) & mask {
-                s.swapAt(hole, i)   // the hole (hash 0, no value) moves to i
+                // The entry moves into the hole; the hole (hash 0, no value) moves to i.
+                let emptied = (s + hole).move()
+                (s + hole).moveInitialize(from: s + i, count: 1)
+                (s + i).initialize(to: emptied)
                 hole = i
             }
             i = (i &+ 1) & mask
@@ -165,7 +182,8 @@ struct TCPFlowTable {
 
     /// Puts an entry whose key is absent into the first empty slot of its
     /// run; returns the slot.
-    private mutating func place(_ entry: Slot) -> Int {
+    @discardableResult
+    private mutating func place(_ entry: consuming Slot) -> Int {
         var i = Int(truncatingIfNeeded: entry.hash) & mask
         while slots[i].hash != 0 { i = (i &+ 1) & mask }
         slots[i] = entry
@@ -173,25 +191,27 @@ struct TCPFlowTable {
     }
 
     private mutating func grow() {
-        let old = slots
-        let slotCount = (mask + 1) * 2
-        slots = Array(repeating: Slot(key: .empty, hash: 0, serial: 0, lastSeen: 0, value: nil), count: slotCount)
+        let old = slots, oldCount = mask + 1
+        let slotCount = oldCount * 2
+        slots = Self.allocateEmpty(slotCount)
         mask = slotCount - 1
-        for slot in old where slot.hash != 0 { place(slot) }
+        for i in 0..<oldCount where old[i].hash != 0 { place((old + i).move()) }
+        // What is left are empty slots (no direction): nothing to release.
+        old.deallocate()
     }
 
     // MARK: Walks
 
     /// Forgets every direction (keeps the slots).
     mutating func removeAll() {
-        for i in slots.indices { slots[i].value = nil; slots[i].hash = 0 }
+        for i in 0...mask { slots[i].value = nil; slots[i].hash = 0 }
         count = 0
     }
 
     /// Calls `body` for every direction with its last packet's time (the
     /// table must not change meanwhile).
     func forEach(_ body: (TCPFlowKey, Int64, TCPStreamDirection?) -> Void) {
-        for slot in slots where slot.hash != 0 { body(slot.key, slot.lastSeen, slot.value) }
+        for i in 0...mask where slots[i].hash != 0 { body(slots[i].key, slots[i].lastSeen, slots[i].value) }
     }
 
     /// Removes every direction for which `shouldRemove` is true, in one
@@ -206,25 +226,22 @@ struct TCPFlowTable {
         guard count > 0 else { return }
         let mask = self.mask
         var removedCount = 0
-        // Through a pointer, field by field: `slots[i].key` on the array
-        // copied the whole slot (and retained its direction) for every slot.
-        slots.withUnsafeMutableBufferPointer { s in
-            var start = 0
-            while s[start].hash != 0 { start += 1 }   // load ≤ 1/2: an empty slot exists
-            var i = (start &+ 1) & mask
-            var visited = 0
-            while visited < mask {
-                let slot = s.baseAddress! + i
-                if slot.pointee.hash != 0, shouldRemove(slot.pointee.key, slot.pointee.lastSeen) {
-                    let value = slot.pointee.value
-                    Self.remove(at: i, in: s, mask: mask)
-                    removedCount += 1
-                    removed(value)
-                    continue   // slot i may now hold an entry shifted back from later in the run
-                }
-                i = (i &+ 1) & mask
-                visited += 1
+        let s = slots
+        var start = 0
+        while s[start].hash != 0 { start += 1 }   // load ≤ 1/2: an empty slot exists
+        var i = (start &+ 1) & mask
+        var visited = 0
+        while visited < mask {
+            let slot = s + i
+            if slot.pointee.hash != 0, shouldRemove(slot.pointee.key, slot.pointee.lastSeen) {
+                let value = slot.pointee.value
+                Self.remove(at: i, in: s, mask: mask)
+                removedCount += 1
+                removed(value)
+                continue   // slot i may now hold an entry shifted back from later in the run
             }
+            i = (i &+ 1) & mask
+            visited += 1
         }
         count -= removedCount
     }

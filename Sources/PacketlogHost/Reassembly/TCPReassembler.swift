@@ -132,8 +132,8 @@ public final class TCPReassembler {
         let flags = packet.tcpFlags
 
         if flags.contains(.rst) {
-            end(key, now: now, reason: \.endedByRST)
-            end(key.reversed, now: now, reason: \.endedByRST)
+            end(key, now: now, reason: .rst)
+            end(key.reversed, now: now, reason: .rst)
             return
         }
 
@@ -182,9 +182,9 @@ public final class TCPReassembler {
             totalBytes += stream.heldBytes - before
         }
         if stream.finishedByFIN {
-            end(stream, at: slot, reason: \.endedByFIN)
+            end(stream, at: slot, reason: .fin)
         } else if stream.heldBytes > limits.maxBytesPerFlow {
-            end(stream, at: slot, reason: \.evictedByByteCap)
+            end(stream, at: slot, reason: .byteCap)
         }
         enforceTotalCap()
     }
@@ -248,7 +248,7 @@ public final class TCPReassembler {
         spare.popLast() ?? TCPStreamDirection(nextSequence: 0, initialSequence: nil, pool: bufferPool)
     }
 
-    private func end(_ key: TCPFlowKey, now: Int64, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
+    private func end(_ key: TCPFlowKey, now: Int64, reason: EndReason) {
         guard let slot = liveSlot(key, now: now), let stream = flows.value(at: slot) else { return }
         end(stream, at: slot, reason: reason)
     }
@@ -280,11 +280,19 @@ public final class TCPReassembler {
         recycle(stream)
     }
 
+    /// Why `end` ends a direction (the counter it adds to). (A key path
+    /// was instantiated at run time on every call.)
+    private enum EndReason { case fin, rst, byteCap }
+
     /// Ends the direction in `slot`: its key stays, without it, so late
     /// segments are ignored until a new SYN or expiry; the object is kept
     /// for reuse.
-    private func end(_ stream: TCPStreamDirection, at slot: Int, reason: WritableKeyPath<TCPReassemblyStatistics, UInt64>) {
-        statistics[keyPath: reason] += 1
+    private func end(_ stream: TCPStreamDirection, at slot: Int, reason: EndReason) {
+        switch reason {
+        case .fin: statistics.endedByFIN += 1
+        case .rst: statistics.endedByRST += 1
+        case .byteCap: statistics.evictedByByteCap += 1
+        }
         finish(stream)
         flows.setValue(nil, at: slot)
         recycle(stream)
@@ -334,7 +342,7 @@ public final class TCPReassembler {
             let entry = creationOrder[index]
             index += 1
             guard let slot = slot(of: entry), let stream = flows.value(at: slot) else { continue }
-            if stream.heldBytes > 0 { end(stream, at: slot, reason: \.evictedByByteCap) }
+            if stream.heldBytes > 0 { end(stream, at: slot, reason: .byteCap) }
         }
     }
 
