@@ -17,11 +17,11 @@ public struct PacketTime: Hashable, Sendable, Comparable {
 public struct TCPFlags: OptionSet, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
+    @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x01) }
+    @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x02) }
+    @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x04) }
+    @inlinable public static var psh: TCPFlags { TCPFlags(rawValue: 0x08) }
+    @inlinable public static var ack: TCPFlags { TCPFlags(rawValue: 0x10) }
 }
 
 // MARK: - PacketContext

@@ -1,41 +1,45 @@
 // MARK: - Wire values
 
+// The named values are computed, not stored: a stored `static let` is read
+// through an accessor call (with a once-only initialisation check) in
+// every packet's decoding; a computed one is a constant.
+
 /// An IP protocol number (`IPPROTO_*`). Unknown values still print.
 public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let tcp = IPProtocol(rawValue: 6)
-    public static let udp = IPProtocol(rawValue: 17)
-    public static let icmp = IPProtocol(rawValue: 1)
-    public static let icmpv6 = IPProtocol(rawValue: 58)
+    @inlinable public static var tcp: IPProtocol { IPProtocol(rawValue: 6) }
+    @inlinable public static var udp: IPProtocol { IPProtocol(rawValue: 17) }
+    @inlinable public static var icmp: IPProtocol { IPProtocol(rawValue: 1) }
+    @inlinable public static var icmpv6: IPProtocol { IPProtocol(rawValue: 58) }
 }
 
 /// An EtherType. Unknown values still print.
 public struct EtherType: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let ipv4 = EtherType(rawValue: 0x0800)
-    public static let ipv6 = EtherType(rawValue: 0x86DD)
-    public static let arp = EtherType(rawValue: 0x0806)
-    public static let vlan = EtherType(rawValue: 0x8100)
-    public static let qinq = EtherType(rawValue: 0x88A8)
-    public static let qinqLegacy = EtherType(rawValue: 0x9100)
+    @inlinable public static var ipv4: EtherType { EtherType(rawValue: 0x0800) }
+    @inlinable public static var ipv6: EtherType { EtherType(rawValue: 0x86DD) }
+    @inlinable public static var arp: EtherType { EtherType(rawValue: 0x0806) }
+    @inlinable public static var vlan: EtherType { EtherType(rawValue: 0x8100) }
+    @inlinable public static var qinq: EtherType { EtherType(rawValue: 0x88A8) }
+    @inlinable public static var qinqLegacy: EtherType { EtherType(rawValue: 0x9100) }
 }
 
 /// A libpcap link-layer header type (`DLT_*` as `pcap_datalink` returns it).
 public struct LinkType: RawRepresentable, Hashable, Sendable {
     public var rawValue: Int32
     @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
-    public static let null = LinkType(rawValue: 0)
-    public static let ethernet = LinkType(rawValue: 1)
-    public static let raw = LinkType(rawValue: 12)
-    public static let rawOpenBSD = LinkType(rawValue: 14)
-    public static let loop = LinkType(rawValue: 108)
-    public static let linuxSLL = LinkType(rawValue: 113)
-    public static let rawLinktype = LinkType(rawValue: 101)
-    public static let ipv4 = LinkType(rawValue: 228)
-    public static let ipv6 = LinkType(rawValue: 229)
-    public static let linuxSLL2 = LinkType(rawValue: 276)
+    @inlinable public static var null: LinkType { LinkType(rawValue: 0) }
+    @inlinable public static var ethernet: LinkType { LinkType(rawValue: 1) }
+    @inlinable public static var raw: LinkType { LinkType(rawValue: 12) }
+    @inlinable public static var rawOpenBSD: LinkType { LinkType(rawValue: 14) }
+    @inlinable public static var loop: LinkType { LinkType(rawValue: 108) }
+    @inlinable public static var linuxSLL: LinkType { LinkType(rawValue: 113) }
+    @inlinable public static var rawLinktype: LinkType { LinkType(rawValue: 101) }
+    @inlinable public static var ipv4: LinkType { LinkType(rawValue: 228) }
+    @inlinable public static var ipv6: LinkType { LinkType(rawValue: 229) }
+    @inlinable public static var linuxSLL2: LinkType { LinkType(rawValue: 276) }
 
     /// Whether the host can decode this link type.
     public var isSupported: Bool {
@@ -49,13 +53,13 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// Client query: a query to a local address.
-    public static let clientQuery = MessageKind(rawValue: 0)
+    @inlinable public static var clientQuery: MessageKind { MessageKind(rawValue: 0) }
     /// Client response: a response to a non-local address.
-    public static let clientResponse = MessageKind(rawValue: 1)
+    @inlinable public static var clientResponse: MessageKind { MessageKind(rawValue: 1) }
     /// Server query: a query to a non-local address.
-    public static let serverQuery = MessageKind(rawValue: 2)
+    @inlinable public static var serverQuery: MessageKind { MessageKind(rawValue: 2) }
     /// Server response: a response to a local address.
-    public static let serverResponse = MessageKind(rawValue: 3)
+    @inlinable public static var serverResponse: MessageKind { MessageKind(rawValue: 3) }
 
     public static let all: [MessageKind] = [.clientQuery, .clientResponse, .serverQuery, .serverResponse]
 

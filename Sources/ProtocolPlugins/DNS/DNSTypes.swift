@@ -139,13 +139,23 @@ extension DNSType {
     /// The mnemonics of codes 0–69 (every type a resolver sees daily) as
     /// two words each and a length (0: no mnemonic), built once from
     /// `mnemonic`: printing one is two stores, not a switch and a byte loop.
+    /// (A pointer to memory kept for the whole run: read per line, an
+    /// `Array` was retained and released around every read. Written once,
+    /// by the initialiser every thread waits for; only read afterwards.)
     @usableFromInline
-    static let mnemonicWords: [(UInt64, UInt64, Int)] = (0..<70).map { code in
-        guard let m = DNSType(rawValue: UInt16(code)).mnemonic, m.utf8CodeUnitCount <= 16 else { return (0, 0, 0) }
-        var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(start: m.utf8Start, count: m.utf8CodeUnitCount)) }
-        return (words.0, words.1, m.utf8CodeUnitCount)
-    }
+    nonisolated(unsafe) static let mnemonicWords: UnsafeBufferPointer<(UInt64, UInt64, Int)> = {
+        let table = UnsafeMutableBufferPointer<(UInt64, UInt64, Int)>.allocate(capacity: 70)
+        for code in 0..<70 {
+            guard let m = DNSType(rawValue: UInt16(code)).mnemonic, m.utf8CodeUnitCount <= 16 else {
+                table[code] = (0, 0, 0)
+                continue
+            }
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(start: m.utf8Start, count: m.utf8CodeUnitCount)) }
+            table[code] = (words.0, words.1, m.utf8CodeUnitCount)
+        }
+        return UnsafeBufferPointer(table)
+    }()
 }
 
 public extension ByteSink {
