@@ -17,7 +17,9 @@
 #    c. the same with --workers 2,
 #    d. the default with --no-tcp-reassembly,
 #    e. TZ=UTC tcpdump -n -r bench.pcap > /dev/null,
-#    f. scripts/pcap-read-loop.c (pcap_next_ex over every packet: the floor);
+#    f. scripts/pcap-read-loop.c (pcap_next_ex over every packet: the floor),
+#       right before and right after (a): each round's share of the floor
+#       compares (a) with the mean of the two, run seconds apart;
 #    and prints a table: packets/s, lines/s, the rate as a share of the
 #    libpcap floor's and as a multiple of tcpdump's, and peak RSS
 #    (/usr/bin/time -f %M).
@@ -135,9 +137,12 @@ SLOCAL=(--local-address 10.53.100.53 --local-address fd00:53:100::53 --local-add
 
 PL=("$BIN" --protocol dns -r "$PCAP" "${LOCAL[@]}" -d "$OUT/logs")
 for ((round = 1; round <= RUNS; round++)); do
-    one_run floor "libpcap read loop" "$FLOOR" "$PCAP"
     one_run tcpdump "tcpdump -n -r" tcpdump -n -r "$PCAP"
+    # The read loop right before and right after the default run: the
+    # round's share compares it with their mean, seconds apart.
+    one_run floor "libpcap read loop" "$FLOOR" "$PCAP"
     one_run pl "packetlog" "${PL[@]}"
+    one_run floora "libpcap read loop (after)" "$FLOOR" "$PCAP"
     one_run pl0 "packetlog --workers 0" "${PL[@]}" --workers 0
     one_run pl2 "packetlog --workers 2" "${PL[@]}" --workers 2
     one_run pln "packetlog --no-tcp-reassembly" "${PL[@]}" --no-tcp-reassembly
@@ -147,7 +152,9 @@ for ((round = 1; round <= RUNS; round++)); do
     fi
 done
 
-T_FLOOR=$(best floor); T_TCPDUMP=$(best tcpdump)
+# The read loop's row: its runs before and after packetlog's, together.
+TIMES[floorall]="${TIMES[floor]} ${TIMES[floora]}"; RSSMAX[floorall]=${RSSMAX[floor]}; LINESOF[floorall]=-
+T_FLOOR=$(best floorall); T_TCPDUMP=$(best tcpdump)
 rows=()
 row() {  # name key packets
     local t m pps lps vf vt lines=${LINESOF[$2]}
@@ -164,7 +171,7 @@ row "packetlog -d --workers 0 (one thread)" pl0 "$PCAP_PACKETS"
 row "packetlog -d --workers 2" pl2 "$PCAP_PACKETS"
 row "packetlog -d --no-tcp-reassembly" pln "$PCAP_PACKETS"
 row "tcpdump -n -r > /dev/null" tcpdump "$PCAP_PACKETS"
-row "libpcap pcap_next_ex loop" floor "$PCAP_PACKETS"
+row "libpcap pcap_next_ex loop" floorall "$PCAP_PACKETS"
 if [[ -n $SPCAP ]]; then
     T_SAVE=$T_FLOOR T_SAVE_TD=$T_TCPDUMP; T_FLOOR=$(best sfloor) T_TCPDUMP=
     row "packetlog -d, shared mkbench file (÷ its own read loop, $(printf '%.3f' "$T_FLOOR") s)" spl "$SP"
@@ -179,7 +186,10 @@ per_round() {
         awk -v unit="$4" '{ r[NR] = $1 } END {
             printf "median %.1f%s, lowest %.1f%s, highest %.1f%s (%d rounds)", r[int((NR + 1) / 2)], unit, r[1], unit, r[NR], unit, NR }'
 }
-ROUND_FLOOR=$(per_round pl floor 100 ' %'); ROUND_TCPDUMP=$(per_round pl tcpdump 1 '×')
+# The read loop's time in a round: the mean of its runs before and after packetlog's.
+TIMES[floormean]=$(paste <(tr ' ' '\n' <<<"${TIMES[floor]}" | grep .) <(tr ' ' '\n' <<<"${TIMES[floora]}" | grep .) |
+    awk '{ printf " %.6f", ($1 + $2) / 2 }')
+ROUND_FLOOR=$(per_round pl floormean 100 ' %'); ROUND_TCPDUMP=$(per_round pl tcpdump 1 '×')
 L_PL=${LINESOF[pl]}; L_PLN=${LINESOF[pln]}; S_PL=${SUMMARYOF[pl]}; S_PLN=${SUMMARYOF[pln]}; F_PL=${FILESOF[pl]}
 
 # ---- heap allocations per packet, whole process
@@ -225,6 +235,6 @@ lines written: $L_PL (reassembly), $L_PLN (--no-tcp-reassembly); files: $F_PL
 summary (reassembly):    $S_PL
 summary (no reassembly): $S_PLN
 (share of the libpcap read rate: the read loop's best time ÷ this row's; × tcpdump's rate: tcpdump's best time ÷ this row's.)
-per round, packetlog (default) against the same round's read loop: $ROUND_FLOOR
+per round, packetlog (default) against the same round's read loop (the mean of its runs just before and just after): $ROUND_FLOOR
 per round, packetlog (default) against the same round's tcpdump: $ROUND_TCPDUMP
 EOF
