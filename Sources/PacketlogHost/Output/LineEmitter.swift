@@ -30,9 +30,10 @@ public struct LineEmitter {
     /// without walking the records. (host-owned)
     public var modulesWithLines: UInt64 = 0
 
-    public init(capacity: Int = 256 * 1024) {
+    /// Room for `capacity` bytes and `lines` lines before either grows.
+    public init(capacity: Int = 256 * 1024, lines: Int = 1024) {
         buffer = LineBuffer(capacity: capacity)
-        records = LineRecordList(capacity: 1024)
+        records = LineRecordList(capacity: lines)
         clock = LocalClock()
     }
 

@@ -73,14 +73,15 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         batch = freeBatches.pop()
         var workers: [ParallelWorker<Modules>] = []
         for index in 0..<max(1, workerCount) {
-            workers.append(ParallelWorker(index: index, modules: try makeModules(), queueDepth: batchCount))
+            workers.append(ParallelWorker(index: index, modules: try makeModules(), queueDepth: batchCount,
+                                          batchPackets: settings.batchPackets))
         }
         self.workers = workers
         self.workerCount = UInt64(workers.count)
         freeHelperOutputs = BlockingQueue(capacity: batchCount, lastInFirstOut: true)
         if Modules.datagramsAreIndependent, settings.captureThreadHelps != .never {
             helper = try makeModules()
-            for _ in 0..<batchCount { freeHelperOutputs.push(WorkerOutput()) }
+            for _ in 0..<batchCount { freeHelperOutputs.push(WorkerOutput(batchPackets: settings.batchPackets)) }
         }
         merger = ParallelMerger(workers: workers, freeBatches: freeBatches, freeHelperOutputs: freeHelperOutputs,
                                 router: OutputRouter(writer: writer, modules: files, toStandardOutput: toStandardOutput),
@@ -238,13 +239,13 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
     let lock = NSLock()
     private var thread: Thread?
 
-    init(index: Int, modules: Modules, queueDepth: Int) {
+    init(index: Int, modules: Modules, queueDepth: Int, batchPackets: Int) {
         self.index = index
         self.modules = modules
         input = BlockingQueue(capacity: queueDepth)
         output = BlockingQueue(capacity: queueDepth)
         freeOutputs = BlockingQueue(capacity: queueDepth, lastInFirstOut: true)
-        for _ in 0..<queueDepth { freeOutputs.push(WorkerOutput()) }
+        for _ in 0..<queueDepth { freeOutputs.push(WorkerOutput(batchPackets: batchPackets)) }
     }
 
     func start() {
@@ -326,8 +327,15 @@ final class ParallelWorker<Modules: ModuleDispatch>: @unchecked Sendable {
 
 /// A worker's (or the reader's) lines for one batch.
 final class WorkerOutput: @unchecked Sendable {
-    var emitter = LineEmitter()
+    var emitter: LineEmitter
     var batch: PacketBatch?
+    /// Room for the lines of a batch of `batchPackets` packets as a
+    /// resolver's traffic makes them (under one line of 128 bytes per
+    /// packet), so the pooled outputs do not grow while the pipeline warms
+    /// up; bigger batches of lines still grow them.
+    init(batchPackets: Int) {
+        emitter = LineEmitter(capacity: max(256 * 1024, batchPackets * 128), lines: max(1024, batchPackets))
+    }
     deinit { emitter.deallocate() }
 }
 
