@@ -322,13 +322,13 @@ public final class TCPReassembler {
             let entry = creationOrder[creationStart]
             creationStart += 1
             if let slot = slot(of: entry) {
-                let stream = flows.value(at: slot)
+                let stream = flows.value(at: slot)   // nil: the key's direction had ended
+                flows.remove(at: slot)
                 if let stream {
                     statistics.evictedByFlowCap += 1
                     finish(stream)
+                    recycle(stream)
                 }
-                flows.remove(at: slot)
-                if let stream { recycle(stream) }
                 break
             }
         }

@@ -23,9 +23,10 @@ public struct CaptureSettings: Sendable {
     /// merger restores packet order).
     public var workers: Int = 0
     /// Packets per batch in the parallel pipeline. (8,192 rather than
-    /// 4,096: 12 of 16 paired rounds faster, median wall −7 %, at the same
-    /// CPU time and +10 MiB of peak memory; 16,384 was no faster again and
-    /// took +30 MiB; 1,024 cost 6 % more CPU. docs/performance.md.)
+    /// 4,096, with the line outputs sized for a batch: 14 of 16 paired
+    /// rounds faster, median wall −13 %, CPU −8 %, peak memory +6.5 MiB;
+    /// 16,384 was no faster and took more memory; 1,024 cost 6 % more CPU.
+    /// docs/performance.md.)
     public var batchPackets: Int = 8192
     /// When the capture thread of the pipeline decodes a batch's datagrams
     /// itself (modules whose datagrams are independent only).
