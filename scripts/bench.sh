@@ -8,7 +8,7 @@
 # 2. makes the benchmark capture with scripts/make-bench-pcap.py when it is
 #    missing: /tmp/packetlog-bench-<generator hash>-<packets>.pcap (2,000,000
 #    packets, 3 hours, seed 1 — about 330 MB);
-# 3. measures $RUNS rounds (default 3; each round runs every command once,
+# 3. measures $RUNS rounds (default 5; each round runs every command once,
 #    so drifts of the machine's speed hit all alike; best and median wall times):
 #    a. packetlog --protocol dns -r bench.pcap --local-address … -d TMPDIR
 #       (the default: on 2+ CPUs the capture thread reads and decodes and one
@@ -37,7 +37,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 PACKETS=${PACKETS:-2000000}
 SCRATCH=${PACKETLOG_BENCH_SCRATCH:-$ROOT/.build-bench}
 WORK=${PACKETLOG_BENCH_DIR:-/tmp}
@@ -237,4 +237,10 @@ summary (no reassembly): $S_PLN
 (share of the libpcap read rate: the read loop's best time ÷ this row's; × tcpdump's rate: tcpdump's best time ÷ this row's.)
 per round, packetlog (default) against the same round's read loop (the mean of its runs just before and just after): $ROUND_FLOOR
 per round, packetlog (default) against the same round's tcpdump: $ROUND_TCPDUMP
+
+Targets (docs/performance.md says which statistic each is judged by and why):
+- packetlog's rate ≥ 45 % of the libpcap read rate: per round $ROUND_FLOOR; best to best $(printf '%.0f %%' "$(echo "$T_FLOOR / $(best pl) * 100" | bc -l)")
+- packetlog's rate ≥ 10× tcpdump's: per round $ROUND_TCPDUMP; best to best $(printf '%.1f×' "$(echo "$T_TCPDUMP / $(best pl)" | bc -l)")
+- one worker (the default pipeline) ≥ 3 M packets/s: best $(printf '%.2f' "$(echo "$PCAP_PACKETS / $(best pl) / 1000000" | bc -l)") M, median $(printf '%.2f' "$(echo "$PCAP_PACKETS / $(median pl) / 1000000" | bc -l)") M; everything on one thread (--workers 0): best $(printf '%.2f' "$(echo "$PCAP_PACKETS / $(best pl0) / 1000000" | bc -l)") M
+- no heap allocation per packet in the steady state: see the allocations table (alloc-check.sh holds CI to 0)
 EOF
