@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import PacketlogHost
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -342,8 +343,9 @@ final class OperationsLiveTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: hookLog.path), "the hook ran before the minute was over")
         }
 
-        // Idle until the minute is over, plus 3 s (the writer closes old periods once a second).
-        Ops.sleep(until: (minute + 1) * 60 + 3)
+        // Idle until the minute is over, plus the grace the writer leaves for
+        // late lines, plus 3 s (it closes old periods once a second).
+        Ops.sleep(until: (minute + 1) * 60 + Double(LogWriter.lateLineGraceSeconds) + 3)
         let gz = logDir.appendingPathComponent(name + ".gz")
         let hookDeadline = Ops.now + 3   // gzip and the hook run in the background
         while Ops.now < hookDeadline, (try? String(contentsOf: hookLog, encoding: .utf8))?.hasSuffix("\n") != true { usleep(50_000) }

@@ -207,6 +207,105 @@ final class FileMaintenanceTests: XCTestCase {
         XCTAssertEqual(access(dir + "/dns-20261127-06.log", F_OK), 0, "the current hour stays uncompressed")
     }
 
+    /// A writer and router over `files`, routing one line of `text` into
+    /// `hour`'s file (2026-11-27, UTC) per call.
+    final class Lines {
+        let writer: LogWriter
+        var router: OutputRouter
+        var emitter = LineEmitter()
+        init(_ files: [ModuleFiles]) {
+            writer = LogWriter(target: .files(files), chunkCount: 2, chunkCapacity: 1024)
+            writer.start()
+            router = OutputRouter(writer: writer, modules: files, toStandardOutput: false)
+        }
+        func line(_ text: String, hour: Int) {
+            emitter.reset()
+            emitter.beginLine(); for b in text.utf8 { emitter.buffer.append(b) }; emitter.commitLine()
+            router.route(&emitter, period: LogPeriod(year: 2026, month: 11, day: 27, hour: hour))
+            router.flushAll()
+        }
+        func finish() { writer.finish(); emitter.deallocate() }
+    }
+
+    /// `gzip -dc path` (every member), or `<missing>`.
+    func gunzip(_ path: String) -> String {
+        guard access(path, F_OK) == 0 else { return "<missing>" }
+        let gzip = Process(), out = Pipe()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-dc", path]
+        gzip.standardOutput = out
+        guard (try? gzip.run()) != nil else { return "<gzip failed>" }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        gzip.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Waits until no file of `dir` is being compressed (no `.closing-` file left).
+    func waitForCompressions(_ dir: String, seconds: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+            if !names.contains(where: { $0.contains(".closing-") }) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    func testALateLineForACompressedHourIsAddedToItsGzipNotReplacingIt() {
+        // Regression: the hour's file was reopened for the late line and,
+        // closed again, `gzip -f` replaced the hour's .gz with the late line alone.
+        let dir = tempDirectory()
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true)])
+        for hour in 5...(5 + LogWriter.periodsOpenPerFile) { lines.line("hour \(hour)", hour: hour) }
+        XCTAssertTrue(waitFor(dir + "/dns-20261127-05.log.gz"), "the oldest hour is closed once a newer one would be one too many")
+        XCTAssertTrue(waitForCompressions(dir))
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "hour 5\n")
+        lines.line("late for hour 5", hour: 5)
+        lines.finish()
+        XCTAssertTrue(waitForCompressions(dir))
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "hour 5\nlate for hour 5\n", "both members, in the order written")
+        XCTAssertNotEqual(access(dir + "/dns-20261127-05.log", F_OK), 0, "the late line's file was compressed too")
+    }
+
+    func testLinesOutOfTimeOrderAcrossAnHourEndGoToTheirFilesEachCompressedOnce() {
+        // A capture's packets around an hour's end are not always in time
+        // order: switching back and forth must neither close and compress a
+        // file early nor lose a line.
+        let dir = tempDirectory()
+        let files = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true,
+                                 rotateHook: "echo \"$1\" >> \"$(dirname \"$1\")/hook.txt\"")]
+        let lines = Lines(files)
+        for (n, hour) in [5, 6, 5, 6, 5, 7].enumerated() { lines.line("line \(n)", hour: hour) }
+        lines.finish()
+        XCTAssertTrue(waitForCompressions(dir))
+        XCTAssertTrue(waitFor(dir + "/hook.txt"))
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "line 0\nline 2\nline 4\n")
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-06.log.gz"), "line 1\nline 3\n")
+        XCTAssertEqual(try? readFile(dir + "/dns-20261127-07.log"), "line 5\n", "the newest hour stays open and plain")
+        usleep(300_000)   // both hooks have had time to run
+        let hooks = ((try? readFile(dir + "/hook.txt")) ?? "").split(separator: "\n").sorted()
+        XCTAssertEqual(hooks, [dir + "/dns-20261127-05.log.gz", dir + "/dns-20261127-06.log.gz"], "one closing per file")
+    }
+
+    func testTheTimerClosesAnHourOnlyAfterTheGraceForLateLines() {
+        // Lines of packets captured just before the hour's end may still be
+        // in the pipeline when the clock passes it.
+        let dir = tempDirectory()
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true)])
+        lines.line("before the end", hour: 5)
+        let endOfHour5: Int64 = 1_795_759_200   // 2026-11-27 06:00:00 UTC
+        lines.writer.rollover(now: endOfHour5 + LogWriter.lateLineGraceSeconds - 1)
+        lines.line("late but within the grace", hour: 5)
+        usleep(300_000)
+        XCTAssertEqual(try? readFile(dir + "/dns-20261127-05.log"), "before the end\nlate but within the grace\n",
+                       "still open and plain within the grace")
+        lines.writer.rollover(now: endOfHour5 + LogWriter.lateLineGraceSeconds)
+        XCTAssertTrue(waitFor(dir + "/dns-20261127-05.log.gz"))
+        XCTAssertTrue(waitForCompressions(dir))
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "before the end\nlate but within the grace\n")
+        lines.finish()
+    }
+
     func testRetentionKeepsTheNewestFilesPerKind() {
         let dir = tempDirectory()
         for name in ["dns-20261120-01.log.gz", "dns-20261121-01.log", "other.txt", "dns-CQ-20261101-00.log"] {

@@ -36,6 +36,17 @@ public enum FileIO {
         }
     }
 
+    /// Cuts the file back to `size` (after a failed write), retrying on
+    /// EINTR; a failure is reported, since the file may then end in part of
+    /// a line.
+    public static func truncate(_ fd: Int32, to size: off_t) {
+        while ftruncate(fd, size) != 0 {
+            if errno == EINTR { continue }
+            printError("packetlog: cannot cut a log file back after a failed write: \(String(cString: strerror(errno))) (errno \(errno)); its last line may be incomplete")
+            return
+        }
+    }
+
     /// Writes a diagnostic to standard error (Swift 6: no `print` to stderr).
     public static func printError(_ text: String) {
         var line = text

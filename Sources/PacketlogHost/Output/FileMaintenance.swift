@@ -10,15 +10,33 @@ import Glibc
 /// waited for (they are reaped later), so a slow gzip never blocks writing.
 enum FileMaintenance {
     /// Starts compression and/or the hook for a file just closed.
-    static func fileClosed(_ path: String, files: ModuleFiles) {
-        var script: String?
-        switch (files.compress, files.rotateHook) {
-        case (true, let hook?): script = "gzip -f -- \"$1\" && set -- \"$1.gz\"; " + hook
-        case (true, nil): script = "exec gzip -f -- \"$1\""
-        case (false, let hook?): script = hook
-        case (false, nil): script = nil
+    ///
+    /// Compression never replaces an existing `.gz`: the file is first
+    /// renamed (`<name>.closing-<pid>-<n>`, so that a late line for its
+    /// period starts a new file instead of being appended while gzip reads
+    /// it) and compressed as one more gzip member appended to `<name>.gz`
+    /// (`gzip -dc` and `zcat` read all members in order), after the
+    /// previous compression of the same `.gz` has ended. The `.gz` is
+    /// created with the log's mode. If gzip fails, the renamed file stays.
+    static func fileClosed(_ path: String, files: ModuleFiles, jobs: inout CompressionJobs) {
+        guard files.compress else {
+            if let hook = files.rotateHook { _ = spawnShell(hook, arguments: [path]) }
+            return
         }
-        if let script { spawnShell(script, argument: path) }
+        let gz = path + ".gz"
+        let closing = path + ".closing-\(getpid())-\(jobs.nextSerial())"
+        guard rename(path, closing) == 0 else {
+            FileIO.printError("packetlog: cannot compress \(path): rename: \(String(cString: strerror(errno)))")
+            return
+        }
+        let created = open(gz, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, files.fileMode)
+        if created >= 0 { close(created) }
+        // $1 the renamed file, $2 the .gz, $3 the pid of the .gz's previous compression (0: none).
+        var script = #"while [ "$3" != 0 ] && kill -0 "$3" 2>/dev/null; do sleep 0.2; done; "#
+            + #"gzip -n -c -- "$1" >> "$2" && rm -f -- "$1""#
+        if let hook = files.rotateHook { script += #" && set -- "$2" && "# + "{ " + hook + "\n}" }
+        let previous = jobs.running(for: gz) ?? 0
+        if let pid = spawnShell(script, arguments: [closing, gz, String(previous)]) { jobs.started(pid, for: gz) }
     }
 
     /// Deletes the module's closed files that the retention policy no longer
@@ -66,21 +84,45 @@ enum FileMaintenance {
         return stem
     }
 
-    /// Reaps finished children (non-blocking).
-    static func reapChildren() {
-        var status: Int32 = 0
-        while waitpid(-1, &status, WNOHANG) > 0 {}
-    }
-
-    private static func spawnShell(_ script: String, argument: String) {
-        let args = ["/bin/sh", "-c", script, "packetlog-rotate", argument]
+    /// Runs `script` with `/bin/sh -c`, `arguments` as `$1`…; the child's
+    /// pid, or `nil` (reported) when it cannot start.
+    private static func spawnShell(_ script: String, arguments: [String]) -> pid_t? {
+        let args = ["/bin/sh", "-c", script, "packetlog-rotate"] + arguments
         var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
         cArgs.append(nil)
         defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, "/bin/sh", nil, nil, cArgs, environ)
         if result != 0 {
-            FileIO.printError("packetlog: cannot run the rotation command for \(argument): \(String(cString: strerror(result)))")
+            FileIO.printError("packetlog: cannot run the rotation command for \(arguments.first ?? ""): \(String(cString: strerror(result)))")
+            return nil
+        }
+        return pid
+    }
+}
+
+// MARK: - CompressionJobs
+
+/// The writer's running compressions by `.gz` path (writer thread only), and
+/// the reaping of every finished child.
+struct CompressionJobs {
+    private var byPath: [String: pid_t] = [:]
+    private var serial = 0
+
+    mutating func nextSerial() -> Int { serial &+= 1; return serial }
+
+    /// The compression of `gz` still running (or finished and not yet reaped).
+    func running(for gz: String) -> pid_t? { byPath[gz] }
+
+    mutating func started(_ pid: pid_t, for gz: String) { byPath[gz] = pid }
+
+    /// Reaps finished children (non-blocking) and forgets their compressions.
+    mutating func reap() {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            if let path = byPath.first(where: { $0.value == pid })?.key { byPath[path] = nil }
         }
     }
 }

@@ -13,6 +13,15 @@ import Glibc
 /// A failed write (full disk, I/O error) never leaves half a line: the file
 /// is cut back to its size before the chunk, the chunk's lines are counted
 /// as lost, and the next chunk tries again.
+///
+/// Lines go to the file of their packet's capture time, and packets do not
+/// always arrive in time order (a capture file's packets around an hour's
+/// end, a live backlog): each module's file keeps up to
+/// `periodsOpenPerFile` periods open at once, and the timer closes a
+/// period only `lateLineGraceSeconds` after its end. A line later still
+/// reopens its period's file and is appended; when that file is closed
+/// again, its compression appends a second gzip member to the `.gz` (never
+/// replacing it), so no line is ever lost to rotation.
 public final class LogWriter: @unchecked Sendable {
     public enum Target: Sendable {
         /// Files per module (directory, mode, compression, retention).
@@ -22,7 +31,7 @@ public final class LogWriter: @unchecked Sendable {
 
     enum Command {
         case write(OutputChunk)
-        case rollover(LogPeriod)
+        case rollover(now: Int64)
         case reopen
         case finish
     }
@@ -35,8 +44,30 @@ public final class LogWriter: @unchecked Sendable {
     private let done = NSCondition()
     private var finished = false
 
-    /// Open files by slot: the destination and its descriptor.
-    private var open: [Int: (LogDestination, Int32)] = [:]
+    /// How many periods of one slot (a module's file, or one kind's in split
+    /// mode) stay open at once: lines of a period just ended still go to its
+    /// file without closing and reopening it.
+    public static let periodsOpenPerFile = 3
+    /// The timer closes a period's files this long after the period ends,
+    /// so that lines of packets captured just before its end are still in
+    /// the pipeline's hands when it ends find the file open.
+    public static let lateLineGraceSeconds: Int64 = 5
+
+    private struct OpenFile {
+        var destination: LogDestination
+        var fd: Int32
+        var key: Int { destination.period.key(destination.rotation) }
+    }
+    /// Open files by slot, oldest period first.
+    private var open: [Int: [OpenFile]] = [:]
+    /// The running compression of each `.gz`, so that a second one for the
+    /// same file (late lines) waits for it instead of writing beside it.
+    private var compressions = CompressionJobs()
+    /// The wall clock's period, for timer-driven rotation.
+    private var wallClock = LocalClock()
+    /// Standard output is a regular file (`> file`): a failed write is cut
+    /// back like a log file's.
+    private let standardOutputIsFile: Bool
 
     public let linesWritten = Atomic<UInt64>(0)
     public let bytesWritten = Atomic<UInt64>(0)
@@ -49,6 +80,8 @@ public final class LogWriter: @unchecked Sendable {
         commands = BlockingQueue(capacity: chunkCount + 8)
         freeChunks = BlockingQueue(capacity: chunkCount, lastInFirstOut: true)
         for _ in 0..<chunkCount { freeChunks.push(OutputChunk(capacity: chunkCapacity)) }
+        var info = stat()
+        standardOutputIsFile = fstat(1, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
     public func start() {
@@ -64,8 +97,10 @@ public final class LogWriter: @unchecked Sendable {
     /// Hands a filled chunk to the writer (capture thread).
     public func submit(_ chunk: OutputChunk) { commands.push(.write(chunk)) }
 
-    /// Closes every file of a period before `current` (timer-driven rotation).
-    public func rollover(to current: LogPeriod) { commands.push(.rollover(current)) }
+    /// Closes every file whose period ended more than
+    /// `lateLineGraceSeconds` before `now` (timer-driven rotation; `now` is
+    /// the wall clock's Unix time).
+    public func rollover(now: Int64) { commands.push(.rollover(now: now)) }
 
     /// Closes every file; the next line reopens it (SIGHUP, logrotate).
     public func reopen() { commands.push(.reopen) }
@@ -85,22 +120,30 @@ public final class LogWriter: @unchecked Sendable {
             switch commands.pop() {
             case .write(let chunk):
                 write(chunk)
+                if let slot = chunk.destination?.slot { closeOldest(of: slot, keeping: Self.periodsOpenPerFile) }
                 chunk.reset()
                 freeChunks.push(chunk)
-            case .rollover(let current):
-                for (slot, (destination, fd)) in open where destination.period.key(destination.rotation) < current.key(destination.rotation) {
-                    close(fd)
-                    open[slot] = nil
-                    closed(destination)
+                compressions.reap()
+            case .rollover(let now):
+                wallClock.update(now &- Self.lateLineGraceSeconds)
+                let current = wallClock.period
+                for (slot, files) in open {
+                    let ended = files.filter { $0.key < current.key($0.destination.rotation) }
+                    guard !ended.isEmpty else { continue }
+                    open[slot] = files.filter { $0.key >= current.key($0.destination.rotation) }
+                    for file in ended {
+                        close(file.fd)
+                        closed(file.destination)
+                    }
                 }
-                FileMaintenance.reapChildren()
+                compressions.reap()
             case .reopen:
-                closeAll()
+                closeAll(finishingEnded: false)
             case .finish:
                 break loop
             }
         }
-        closeAll()
+        closeAll(finishingEnded: true)
         done.lock()
         finished = true
         done.broadcast()
@@ -111,14 +154,36 @@ public final class LogWriter: @unchecked Sendable {
     private func closed(_ destination: LogDestination) {
         guard case .files(let modules) = target, destination.module < modules.count else { return }
         let files = modules[destination.module]
-        FileMaintenance.fileClosed(destination.path, files: files)
-        let openPaths = Set(open.values.map { $0.0.path })
+        FileMaintenance.fileClosed(destination.path, files: files, jobs: &compressions)
+        let openPaths = Set(open.values.flatMap { $0.map(\.destination.path) })
         _ = FileMaintenance.applyRetention(files, open: openPaths, now: Int64(time(nil)))
     }
 
-    private func closeAll() {
-        for (_, (_, fd)) in open { close(fd) }
+    /// Closes the oldest periods of `slot` beyond `keeping`: each is older
+    /// than one still open, so it is over (compression, hook, retention).
+    private func closeOldest(of slot: Int, keeping: Int) {
+        guard var files = open[slot], files.count > keeping else { return }
+        let ended = files.prefix(files.count - keeping)
+        files.removeFirst(ended.count)
+        open[slot] = files
+        for file in ended {
+            close(file.fd)
+            closed(file.destination)
+        }
+    }
+
+    /// Closes every file. `finishingEnded`: the periods older than their
+    /// slot's newest are over and get their closing step (the end of a
+    /// run); otherwise (SIGHUP) nothing but closing.
+    private func closeAll(finishingEnded: Bool) {
+        let slots = open
         open.removeAll()
+        for (_, files) in slots {
+            for (index, file) in files.enumerated() {
+                close(file.fd)
+                if finishingEnded, index < files.count - 1 { closed(file.destination) }
+            }
+        }
     }
 
     private func write(_ chunk: OutputChunk) {
@@ -126,11 +191,11 @@ public final class LogWriter: @unchecked Sendable {
         do {
             let fd = try descriptor(for: destination)
             var sizeBefore: off_t = -1
-            if case .files = target { sizeBefore = lseek(fd, 0, SEEK_END) }
+            if case .files = target { sizeBefore = lseek(fd, 0, SEEK_END) } else if standardOutputIsFile { sizeBefore = lseek(fd, 0, SEEK_CUR) }
             do {
                 try FileIO.writeAll(fd, chunk.buffer.bytes)
             } catch {
-                if sizeBefore >= 0 { _ = ftruncate(fd, sizeBefore) }   // never leave half a line
+                if sizeBefore >= 0 { FileIO.truncate(fd, to: sizeBefore) }   // never leave half a line
                 throw error
             }
             linesWritten.add(UInt64(chunk.lines), ordering: .relaxed)
@@ -150,17 +215,17 @@ public final class LogWriter: @unchecked Sendable {
         case .standardOutput:
             return 1
         case .files(let modules):
-            let slot = destination.slot
-            var previous: LogDestination?
-            if let (current, fd) = open[slot] {
-                if current.period.key(current.rotation) == destination.period.key(destination.rotation) { return fd }
-                close(fd)
-                open[slot] = nil
-                previous = current
-            }
+            let slot = destination.slot, key = destination.period.key(destination.rotation)
+            var files = open[slot] ?? []
+            if let file = files.first(where: { $0.key == key }) { return file.fd }
+            // A new period for the slot, or one already closed (a line later
+            // than the grace): opened for appending either way. The caller
+            // closes the oldest beyond `periodsOpenPerFile` after the write,
+            // so the new file exists when retention counts the files.
             let fd = try FileIO.openAppend(destination.path, mode: modules[destination.module].fileMode)
-            open[slot] = (destination, fd)
-            if let previous { closed(previous) }   // after the new file exists, so retention counts it
+            files.append(OpenFile(destination: destination, fd: fd))
+            files.sort { $0.key < $1.key }
+            open[slot] = files
             filesOpened.add(1, ordering: .relaxed)
             return fd
         }

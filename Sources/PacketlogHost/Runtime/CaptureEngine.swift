@@ -76,7 +76,6 @@ public final class CaptureEngine<Modules: ModuleDispatch>: CapturePacketHandler 
     var decoder: PacketDecoder
     var emitter = LineEmitter()
     var router: OutputRouter
-    var wallClock = LocalClock()
     public private(set) var packets: UInt64 = 0
     public private(set) var otherPorts: UInt64 = 0
     let report: (String) -> Void
@@ -113,9 +112,7 @@ public final class CaptureEngine<Modules: ModuleDispatch>: CapturePacketHandler 
     /// promptly, and close the files of periods that have ended.
     func idleTick() {
         router.flushAll()
-        let now = Int64(time(nil))
-        wallClock.update(now)
-        writer.rollover(to: wallClock.period)
+        writer.rollover(now: Int64(time(nil)))
         if let interval = settings.statsIntervalSeconds, interval > 0 {
             let ms = monotonicMilliseconds()
             if ms - lastStatsReport >= Int64(interval) * 1000 {

@@ -14,7 +14,6 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
     let writer: LogWriter
     private let expected: BlockingQueue<PacketBatch>
     private var clock = LocalClock()
-    private var wallClock = LocalClock()
     private var thread: Thread?
     private let done = NSCondition()
     private var finished = false
@@ -89,8 +88,7 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
             }
             if batch.tick {
                 router.flushAll()
-                wallClock.update(Int64(time(nil)))
-                writer.rollover(to: wallClock.period)
+                writer.rollover(now: Int64(time(nil)))
             }
             if batch.reopen {
                 router.flushAll()
@@ -168,8 +166,10 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         // minutes, so no other period's minute or hour can lie between).
         var modules: UInt64 = 0
         for out in outputs { modules |= out.emitter.modulesWithLines }
-        if modules != 0, modules & (modules &- 1) == 0, batch.earliestSecond <= batch.latestSecond,
-           batch.latestSecond &- batch.earliestSecond < 1800 {
+        // (The span is computed with an overflow check: a crafted capture's
+        // seconds can lie at both ends of `Int64`.)
+        let span = batch.latestSecond.subtractingReportingOverflow(batch.earliestSecond)
+        if modules != 0, modules & (modules &- 1) == 0, !span.overflow, span.partialValue >= 0, span.partialValue < 1800 {
             let module = modules.trailingZeroBitCount
             clock.update(batch.earliestSecond)
             let period = clock.period
