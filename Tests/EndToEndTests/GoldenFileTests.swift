@@ -69,6 +69,25 @@ final class GoldenFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [], "--stdout wrote files")
     }
 
+    /// A file size limit (`ulimit -f`, systemd's LimitFSIZE=) fails a write
+    /// with EFBIG halfway through a chunk: packetlog must neither die of
+    /// SIGXFSZ nor leave half a line in standard output (a regular file
+    /// here), and must count what it could not write.
+    func testAFileSizeLimitOnStandardOutputLeavesWholeLinesOnly() throws {
+        let r = try E2E.run("/bin/sh", ["-c", #"ulimit -f 4 && exec "$0" "$@""#, try E2E.binary(),
+                                        "--protocol", "dns", "-r", pcap] + localAddresses + ["--stdout"], timeout: 60)
+        XCTAssertEqual(r.status, 0, "exit status (25: killed by SIGXFSZ): \(r.stderr)")
+        guard let (summary, c) = E2E.summaryCounters(r.stderr) else { return XCTFail("no summary on stderr: \(r.stderr)") }
+        let written = c["lines-written"] ?? 0, lost = c["lines-lost"] ?? 0
+        XCTAssertEqual(written + lost, 40, summary)
+        XCTAssertGreaterThan(lost, 0, "7,680 bytes of lines against a 2,048-byte limit: \(summary)")
+        XCTAssertTrue(r.stderr.contains("cannot write log lines"), r.stderr)
+        let expected = try Data(contentsOf: expectedRoot.appendingPathComponent("combined/dns-20261127-08.log"))
+        XCTAssertTrue(expected.starts(with: r.stdout), "stdout is the expected lines' beginning")
+        XCTAssertTrue(r.stdout.isEmpty || r.stdout.last == UInt8(ascii: "\n"), "no half line: \(r.stdout.count) bytes")
+        XCTAssertEqual(UInt64(r.stdout.filter { $0 == UInt8(ascii: "\n") }.count), written, summary)
+    }
+
     /// The expected files themselves: the split files are the combined lines
     /// without the kind field (a check on the fixtures, not on the binary).
     func testExpectedSplitIsCombinedWithoutKind() throws {

@@ -25,5 +25,9 @@ public enum Signals {
         sigemptyset(&hup.sa_mask)
         sigaction(SIGHUP, &hup, nil)
         signal(SIGPIPE, SIG_IGN)
+        // A file size limit (`ulimit -f`, systemd's LimitFSIZE=) then fails
+        // the write with EFBIG, which the writer handles (whole lines cut
+        // back, counted as lost), instead of killing the process mid-line.
+        signal(SIGXFSZ, SIG_IGN)
     }
 }
