@@ -367,6 +367,36 @@ final class HTTPStreamLimitTests: HTTPStreamTestCase {
         XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\n\r\n", at: 3), [])
     }
 
+    func testAChunkSizeLineArrivingAloneIsNeverReadAsARequestLine() {
+        // Regression: headers in one segment and the body in the next is the
+        // usual case; the call after the headers started on the chunk-size
+        // line, which a server could shape as `5 /admin HTTP/1.1` to forge a
+        // request line (a digit is a method character).
+        _ = http.request("GET / HTTP/1.1\r\n\r\n", at: 1)
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", at: 2),
+                       [H.cr(2) + "HTTP/1.1 200 OK - -"])
+        XCTAssertEqual(http.response("5 /admin HTTP/1.1\r\nHost: bank.example\r\n\r\n", at: 3), [], "no forged line")
+        XCTAssertEqual(http.counter("SQ") + http.counter("CQ"), 1, "only the real request")
+    }
+
+    func testAChunkedBodyWhoseSizeLineArrivesAloneIsStillFollowed() {
+        // The same split with a well-formed body: the next response is found.
+        _ = http.request("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", at: 1)
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", at: 2).count, 1)
+        XCTAssertEqual(http.response("5\r\nhello\r\n", at: 3), [])
+        XCTAssertEqual(http.response("0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", at: 4), [H.cr(4) + "HTTP/1.1 204 No Content - -"])
+        XCTAssertEqual(http.counter("http-no-message-start"), 0)
+    }
+
+    func testChunkFramingWhereAMessageMustBeginIsCountedNotSkipped() {
+        // A request without a body is followed by a message start or nothing:
+        // bytes shaped like the end of a chunked body are not skipped to
+        // reach the request behind them.
+        XCTAssertEqual(http.request("GET / HTTP/1.1\r\n\r\n0\r\n\r\nGET /hidden HTTP/1.1\r\n\r\n", at: 1),
+                       [H.cq(1) + "GET / HTTP/1.1 - -"])
+        XCTAssertEqual(http.counter("http-no-message-start"), 1)
+    }
+
     func testPendingHEADTableIsBounded() {
         // Requests whose responses never come must not grow the table without limit.
         var module = try! HTTPModule(options: ModuleOptions())

@@ -113,7 +113,16 @@ public struct HTTPModule: PacketlogModule {
         while offset < count {
             switch HTTPMessageScanner.scan(stream, at: offset) {
             case .noMessage:
-                // Not a start line: the rest of a chunked body a previous call consumed up to, or no HTTP.
+                // Where a previous call stopped inside chunked framing, the
+                // stream starts with the line end before a chunk-size line
+                // (every point `walkChunks` consumes up to does), which no
+                // start line does. Anywhere else a message must begin and
+                // none does: counted, and the direction ends (chunk-like
+                // bytes there are not a body to skip).
+                guard offset == 0, let first = stream.first, first == HTTPByte.cr || first == HTTPByte.lf else {
+                    statistics.noMessageStart &+= 1
+                    return HTTPStreamLimits.skipRest
+                }
                 switch HTTPStreamFraming.walkChunks(stream, from: offset, leading: .optional) {
                 case .complete(let end): offset = end
                 case .needMore(let consume, let need): return wait(at: consume, for: need)
@@ -143,7 +152,12 @@ public struct HTTPModule: PacketlogModule {
                 case .chunked(let start):
                     switch HTTPStreamFraming.walkChunks(stream, from: start, leading: .none) {
                     case .complete(let end): offset = end
-                    case .needMore(let consume, let need): return wait(at: consume, for: need)
+                    case .needMore(let consume, let need):
+                        // Stopped at the first chunk-size line itself: consume
+                        // up to the header block's last LF instead, so that
+                        // the next call starts with a line end (see `.noMessage`):
+                        // a chunk-size line must never be read as a start line.
+                        return wait(at: consume == start ? start &- 1 : consume, for: need)
                     case .malformed:
                         statistics.noMessageStart &+= 1
                         return HTTPStreamLimits.skipRest

@@ -8,8 +8,9 @@
 ///
 /// The module keeps no per-stream framing state: it always consumes up to a
 /// point where the stream can be read again from scratch — a message start,
-/// or a chunk-size line of a chunked body (optionally after the line end of
-/// the previous chunk's data). `HTTPStreamBoundary` tells the two apart.
+/// or the line end before a chunk-size line of a chunked body (after the
+/// previous chunk's data, or the header block's last LF). A start line
+/// never begins with CR or LF, so the first byte tells the two apart.
 enum HTTPStreamFraming {
     /// What follows a complete header block.
     enum Body {
