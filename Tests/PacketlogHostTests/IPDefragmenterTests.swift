@@ -33,6 +33,55 @@ extension PacketDecoderTests {
         XCTAssertEqual(d.defragmenter?.statistics.reassembled, 1)
     }
 
+    func testCaptureTimesAtBothEndsOfInt64DoNotTrap() {
+        // A crafted pcapng can carry any 64-bit time: the age of a datagram
+        // (now − first seen) overflowed and trapped.
+        let d = IPDefragmenter()
+        let bytes = [UInt8](repeating: 0x41, count: 16)
+        for (id, time) in [(1, Int64.min), (2, Int64(1) << 62), (3, Int64.max), (4, Int64.min), (5, 0)] {
+            bytes.withUnsafeBytes { raw in
+                XCTAssertNil(d.add(source: IPAddress(ipv4: 1), destination: IPAddress(ipv4: 2), proto: 17, ipv6: false,
+                                   id: UInt32(id), offset: 0, moreFragments: true, data: raw, time: time))
+            }
+        }
+        XCTAssertEqual(d.statistics.fragments, 5)
+    }
+
+    func testHeldBytesStayUnderTheLimitWhenFragmentsSitAtHighOffsets() {
+        // An 8-byte fragment at offset 65,520 holds 64 KiB (the gap before
+        // it): one eviction per fragment, of an old 8-byte datagram, let the
+        // total grow past the limit.
+        var limits = IPDefragmentationLimits()
+        limits.maxTotalBytes = 256 * 1024
+        let d = IPDefragmenter(limits: limits)
+        let tiny = [UInt8](repeating: 0, count: 8)
+        for id in 0..<64 {
+            tiny.withUnsafeBytes { raw in
+                _ = d.add(source: IPAddress(ipv4: 1), destination: IPAddress(ipv4: 2), proto: 17, ipv6: false,
+                          id: UInt32(id), offset: id < 32 ? 0 : 65_520, moreFragments: true, data: raw, time: 1)
+            }
+            XCTAssertLessThanOrEqual(d.heldBytes, limits.maxTotalBytes, "after fragment \(id)")
+        }
+        XCTAssertGreaterThan(d.statistics.evicted, 0)
+    }
+
+    func testTimeGoingBackwardsStillExpiresOldDatagrams() {
+        // After a step back in capture time (a clock step, concatenated
+        // files), sweeps must go on rather than wait for time to catch up.
+        let d = IPDefragmenter()
+        let bytes = [UInt8](repeating: 0, count: 8)
+        func add(id: UInt32, at time: Int64) {
+            bytes.withUnsafeBytes { raw in
+                _ = d.add(source: IPAddress(ipv4: 1), destination: IPAddress(ipv4: 2), proto: 17, ipv6: false,
+                          id: id, offset: 0, moreFragments: true, data: raw, time: time)
+            }
+        }
+        add(id: 1, at: 10_000)
+        add(id: 2, at: 1_000)           // time steps back by 9,000 s
+        add(id: 3, at: 1_000 + 31)      // datagram 2 is past the 30 s timeout
+        XCTAssertEqual(d.statistics.timedOut, 1, "datagram 2 expired although the last sweep was at 10,000")
+    }
+
     func testOverlappingFragmentsKeepTheFirstCopy() throws {
         // A later overlapping fragment must not rewrite bytes (a classic evasion trick).
         let payload = Array(repeating: UInt8(ascii: "A"), count: 40)

@@ -96,7 +96,12 @@ public final class IPDefragmenter {
     public func add(source: IPAddress, destination: IPAddress, proto: UInt8, ipv6: Bool, id: UInt32, offset: Int,
              moreFragments: Bool, data: UnsafeRawBufferPointer, time: Int64) -> (UnsafeRawBufferPointer, UInt8)? {
         statistics.fragments &+= 1
-        if time > lastSweep &+ 1 { expire(now: time) }
+        // Capture times come from the file or the kernel: they may go
+        // backwards, jump, or (a crafted pcapng) lie anywhere in `Int64`.
+        // Sweep once a second of capture time, and at once when time goes
+        // backwards (the last sweep is then in the future).
+        let (sinceSweep, overflow) = time.subtractingReportingOverflow(lastSweep)
+        if overflow || sinceSweep > 1 || sinceSweep < 0 { expire(now: time) }
         let end = offset + data.count
         guard end <= 65_535 + 8, moreFragments ? data.count % 8 == 0 && data.count > 0 : true else {
             statistics.invalid &+= 1
@@ -131,7 +136,9 @@ public final class IPDefragmenter {
         datagram.add(data, at: offset)
         heldBytes += datagram.bytes.count - before
         guard datagram.isComplete, let total = datagram.totalLength else {
-            if heldBytes > limits.maxTotalBytes { evictOldest() }
+            // One fragment can add up to 64 KiB (a high offset fills the
+            // gap before it): evict until the limit holds again.
+            while heldBytes > limits.maxTotalBytes, evictOldest() {}
             return nil
         }
         table[key] = nil
@@ -142,7 +149,10 @@ public final class IPDefragmenter {
         return (completed.bytes, datagram.proto ?? proto)
     }
 
-    private func evictOldest() {
+    /// Drops the oldest datagram in progress; `false` when there was none.
+    @discardableResult
+    private func evictOldest() -> Bool {
+        var evicted = false
         while orderStart < order.count {
             let (key, firstSeen) = order[orderStart]
             orderStart += 1
@@ -150,6 +160,7 @@ public final class IPDefragmenter {
                 table[key] = nil
                 heldBytes -= datagram.bytes.count
                 statistics.evicted &+= 1
+                evicted = true
                 break
             }
         }
@@ -157,6 +168,7 @@ public final class IPDefragmenter {
             order.removeFirst(orderStart)
             orderStart = 0
         }
+        return evicted
     }
 
     /// Keeps only the keys of datagrams still in progress, in place.
@@ -172,7 +184,11 @@ public final class IPDefragmenter {
 
     private func expire(now: Int64) {
         lastSweep = now
-        let old = table.filter { now - $0.value.firstSeen > limits.timeoutSeconds }
+        let timeout = limits.timeoutSeconds
+        let old = table.filter {
+            let (age, overflow) = now.subtractingReportingOverflow($0.value.firstSeen)
+            return overflow ? now > $0.value.firstSeen : age > timeout
+        }
         for (key, datagram) in old {
             table[key] = nil
             heldBytes -= datagram.bytes.count
