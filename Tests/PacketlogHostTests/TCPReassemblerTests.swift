@@ -207,6 +207,17 @@ final class TCPReassemblerTests: XCTestCase {
         XCTAssertEqual(r.statistics.ignoredSegments, 100 - 11, "the 11th segment passes the cap and ends the flow")
     }
 
+    func testOneByteOutOfOrderPiecesEndTheDirectionAtThePieceCap() {
+        // One-byte segments behind a gap never filled: far under the byte
+        // cap, but each piece made every later insert walk all of them.
+        let r = TCPReassembler(), m = Messages()
+        feed(r, m, seq: 0, [], flags: [.syn])
+        for i in 0..<300 { feed(r, m, seq: UInt32(3 + 2 * i), [7]) }
+        XCTAssertEqual(r.statistics.evictedByByteCap, 1)
+        let cap = TCPReassemblyLimits().maxPendingPieces
+        XCTAssertEqual(r.statistics.ignoredSegments, UInt64(300 - (cap + 1)), "the piece past the cap ends the direction")
+    }
+
     func reassembler(idleTimeout: Int64) -> TCPReassembler {
         var limits = TCPReassemblyLimits()
         limits.idleTimeoutSeconds = idleTimeout
@@ -220,6 +231,38 @@ final class TCPReassemblerTests: XCTestCase {
         feed(r, m, seq: 0, [], flags: [.syn], second: 100, fromServer: true)   // time moves on
         XCTAssertEqual(r.statistics.endedByIdle, 1)
         XCTAssertEqual(r.statistics.discardedBytes, 2)
+    }
+
+    func testIdleSweepsGoOnAfterCaptureTimeStepsBack() {
+        // A clock step back (or files concatenated out of order) left the
+        // last sweep in the future: no direction was swept until time caught up.
+        let r = reassembler(idleTimeout: 30), m = Messages()
+        feed(r, m, seq: 0, [], flags: [.syn], second: 10_000)
+        feed(r, m, seq: 0, [], flags: [.syn], second: 1_000, fromServer: true)   // time steps back 9,000 s
+        feed(r, m, seq: 1, Array(framed("x").prefix(1)), second: 1_000, fromServer: true)
+        // Another flow 100 s later: the server's direction has been silent for 100 s.
+        payload(r, m, from: IPAddress(text: "10.0.0.9")!, second: 1_100)
+        XCTAssertEqual(r.statistics.endedByIdle, 1, "the silent direction is swept")
+        XCTAssertEqual(r.statistics.discardedBytes, 1)
+    }
+
+    func testCaptureTimesAtBothEndsOfInt64DoNotTrapTheReassembler() {
+        // A crafted pcapng can carry any 64-bit time (the defragmenter's
+        // age check trapped on it; this keeps the reassembler's checks honest).
+        let r = reassembler(idleTimeout: 30), m = Messages()
+        for (i, second) in [Int64.min, Int64.max, 0, Int64.min, Int64.max].enumerated() {
+            payload(r, m, from: IPAddress(text: "10.0.1.\(i)")!, second: second)
+        }
+        XCTAssertEqual(r.statistics.streams, 5)
+    }
+
+    /// One segment with a byte of payload from `source` (its own flow).
+    func payload(_ r: TCPReassembler, _ m: Messages, from source: IPAddress, second: Int64) {
+        [UInt8(0)].withUnsafeBytes { raw in
+            let p = PacketContext(time: PacketTime(seconds: second, nanoseconds: 0), source: source, destination: server,
+                                  sourcePort: 40000, destinationPort: 53, transport: .tcp, tcpFlags: [.ack], tcpSequence: 1, payload: raw)
+            r.process(p) { m.consume($0, second: second) }
+        }
     }
 
     /// The timeout holds to the second whenever the memory sweep last ran:

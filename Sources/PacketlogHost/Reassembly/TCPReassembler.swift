@@ -6,6 +6,12 @@ public struct TCPReassemblyLimits: Sendable {
     public var maxFlows: Int = 65_536
     /// Bytes held per direction (contiguous plus out-of-order); past it the direction ends.
     public var maxBytesPerFlow: Int = 256 * 1024
+    /// Out-of-order pieces held per direction; past it the direction ends
+    /// (counted as a byte cap). Without it a peer sending one-byte segments
+    /// behind a gap made a quarter of a million pieces within the byte cap,
+    /// each insert a walk over all of them. (A 64 KiB DNS message is at most
+    /// 45 full-size segments; 256 full-size segments pass the byte cap.)
+    public var maxPendingPieces: Int = 256
     /// Bytes held by all directions; past it the oldest directions end.
     public var maxTotalBytes: Int = 256 * 1024 * 1024
     /// A direction with no packet for this long (capture time) ends.
@@ -127,7 +133,11 @@ public final class TCPReassembler {
         // samples on a resolver's capture; the spare list keeps what a sweep
         // frees.)
         if now > latestTime { latestTime = now }
-        if now > lastSweep &+ max(1, limits.idleTimeoutSeconds / 2) { expireIdle(now: now) }
+        // Capture time may step back (a clock step, concatenated files) or
+        // lie anywhere in `Int64` (a crafted pcapng): a sweep then runs at
+        // once, and the interval is compared without overflow.
+        let (sinceSweep, overflow) = now.subtractingReportingOverflow(lastSweep)
+        if overflow || sinceSweep < 0 || sinceSweep > max(1, limits.idleTimeoutSeconds / 2) { expireIdle(now: now) }
         let key = TCPFlowKey(packet)
         let flags = packet.tcpFlags
 
@@ -183,7 +193,7 @@ public final class TCPReassembler {
         }
         if stream.finishedByFIN {
             end(stream, at: slot, reason: .fin)
-        } else if stream.heldBytes > limits.maxBytesPerFlow {
+        } else if stream.heldBytes > limits.maxBytesPerFlow || stream.pending.count > limits.maxPendingPieces {
             end(stream, at: slot, reason: .byteCap)
         }
         enforceTotalCap()
@@ -257,7 +267,8 @@ public final class TCPReassembler {
     /// for longer than the timeout at `now`.
     @inline(__always)
     private func isIdle(_ lastSeen: Int64, now: Int64) -> Bool {
-        now &- lastSeen > limits.idleTimeoutSeconds
+        let (idle, overflow) = now.subtractingReportingOverflow(lastSeen)
+        return overflow ? now > lastSeen : idle > limits.idleTimeoutSeconds
     }
 
     /// The slot of `key`'s direction, or `nil` when there is none or it was
