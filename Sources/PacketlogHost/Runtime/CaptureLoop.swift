@@ -46,6 +46,9 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
         }
         if let ending = reader.ending { return ending }
         if status >= 0 { return .endOfFile }
+        // A stop signal interrupts a read blocked on a pipe (`-r -`): libpcap
+        // reports the EINTR as an error, but this is a requested stop.
+        if stopRequested.load(ordering: .relaxed) { return .signal }
         return .error("reading \(pcap.source): \(pcap.lastError)")
     }
 
@@ -136,9 +139,13 @@ final class FileReader<Handler: CapturePacketHandler>: FilePacketReceiver {
         if let ending = handler.handle(header, data, nanosecond: nanosecond) {
             self.ending = ending
             pcap.breakLoop()
-        } else if seen & 1023 == 0, stopRequested.load(ordering: .relaxed) {
-            ending = .signal
-            pcap.breakLoop()
+        } else if seen & 1023 == 0 {
+            if stopRequested.load(ordering: .relaxed) {
+                ending = .signal
+                pcap.breakLoop()
+            } else if reopenRequested.exchange(false, ordering: .relaxed) {
+                handler.reopenFiles()   // SIGHUP while reading a pipe (`-r -`) for long
+            }
         }
     }
 }

@@ -23,6 +23,10 @@ public enum Signals {
         var hup = sigaction()
         hup.__sigaction_handler.sa_handler = { _ in reopenRequested.store(true, ordering: .relaxed) }
         sigemptyset(&hup.sa_mask)
+        // Restarted: a read blocked on a pipe (`-r -`) goes on after a
+        // SIGHUP instead of failing with EINTR and ending the capture.
+        // (SIGINT/SIGTERM do interrupt it: that read is how they stop it.)
+        hup.sa_flags = Int32(SA_RESTART)
         sigaction(SIGHUP, &hup, nil)
         signal(SIGPIPE, SIG_IGN)
         // A file size limit (`ulimit -f`, systemd's LimitFSIZE=) then fails
