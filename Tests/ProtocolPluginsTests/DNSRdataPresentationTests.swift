@@ -141,6 +141,16 @@ final class DNSRdataPresentationTests: XCTestCase {
         XCTAssertEqual(present(42, "0003100101"), "\\# 5 0003100101", "APL address family 3")
     }
 
+    func testObsoleteMailboxTypesAreRFC3597NotNames() {
+        // MD, MF, MB, MG and MR are in neither of the spec's presentation
+        // lists: their rdata is hex, and a bad name inside it is no reason
+        // to drop the message.
+        for type: UInt16 in [3, 4, 7, 8, 9] {
+            XCTAssertEqual(present(type, "046D61696C076578616D706C6500"), "\\# 14 046D61696C076578616D706C6500", "type \(type)")
+            XCTAssertEqual(present(type, "C0FF"), "\\# 2 C0FF", "type \(type): a forward pointer is just bytes")
+        }
+    }
+
     // MARK: Names inside rdata
 
     func testNamesInRdataFollowCompressionPointersToEarlierInTheMessage() {

@@ -20,7 +20,7 @@ public enum DNSRdata {
             guard length == 16, let h: UInt64 = message.getInteger(at: start), let l: UInt64 = message.getInteger(at: start + 8) else { return false }
             sink.appendIPv6(high: h, low: l)
             return true
-        case .ns, .cname, .ptr, .dname, .md, .mf, .mb, .mg, .mr:
+        case .ns, .cname, .ptr, .dname:
             return names(1, in: message, at: start, end: end, into: &sink)
         case .mx, .afsdb, .rt, .kx:
             guard length >= 2, let preference: UInt16 = message.getInteger(at: start) else { return false }
