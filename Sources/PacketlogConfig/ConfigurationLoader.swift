@@ -41,6 +41,12 @@ public struct ConfigurationLoader {
             }
         }
         guard let path else { return try resolve(text: nil, path: nil, origin: nil) }
+        // A directory opens and reads as empty on Linux: it would silently
+        // mean "no settings".
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ConfigError("cannot read config file '\(path)' (\(origin ?? "found by search")): it is a directory; give the file itself, e.g. --config \(path.hasSuffix("/") ? path : path + "/")plugins.conf")
+        }
         let text: String
         do { text = try readFile(path) } catch {
             throw ConfigError("cannot read config file '\(path)': \(String(cString: strerror(errno)))")

@@ -137,6 +137,17 @@ final class ConfigurationLoaderTests: XCTestCase {
         }
     }
 
+    func testConfigPathThatIsADirectoryIsAnError() {
+        // fopen and fread succeed on a directory (reading nothing): it was
+        // silently taken as an empty file, i.e. no settings at all.
+        var l = loader()
+        l.configPath = NSTemporaryDirectory()
+        XCTAssertThrowsError(try l.load()) { error in
+            let text = (error as? ConfigError)?.description ?? ""
+            XCTAssertTrue(text.hasPrefix("cannot read config file '\(NSTemporaryDirectory())' (--config): it is a directory; give the file itself"), text)
+        }
+    }
+
     func testAbsentDefaultFileMeansDefaults() throws {
         var l = loader()
         l.searchPaths = ["/nonexistent/a.conf", "/nonexistent/b.conf"]

@@ -222,5 +222,6 @@ public func readFile(_ path: String) throws -> String {
         if n <= 0 { break }
         result.append(contentsOf: chunk[0..<n])
     }
+    if ferror(f) != 0 { throw CaptureError.other("cannot read \(path): \(String(cString: strerror(errno)))") }
     return String(decoding: result, as: UTF8.self)
 }
