@@ -34,6 +34,7 @@ public enum ConfigSchema {
         KeySpec("tcp_max_flows", .int(1...Int(Int32.max)), .int(TCPReassemblyLimits().maxFlows)),
         KeySpec("tcp_max_bytes_per_flow", .int(1...Int(Int32.max)), .int(TCPReassemblyLimits().maxBytesPerFlow)),
         KeySpec("tcp_max_total_bytes", .int(1...Int.max), .int(TCPReassemblyLimits().maxTotalBytes)),
+        KeySpec("tcp_max_out_of_order_segments", .int(1...Int(Int32.max)), .int(TCPReassemblyLimits().maxOutOfOrderSegments)),
         KeySpec("tcp_idle_timeout", .int(1...86_400), .int(Int(TCPReassemblyLimits().idleTimeoutSeconds))),
         KeySpec("ip_max_datagrams", .int(1...Int(Int32.max)), .int(IPDefragmentationLimits().maxDatagrams)),
         KeySpec("ip_max_total_bytes", .int(1...Int.max), .int(IPDefragmentationLimits().maxTotalBytes)),
@@ -148,6 +149,7 @@ public struct Configuration: Sendable {
         l.maxFlows = host.int("tcp_max_flows") ?? l.maxFlows
         l.maxBytesPerFlow = host.int("tcp_max_bytes_per_flow") ?? l.maxBytesPerFlow
         l.maxTotalBytes = host.int("tcp_max_total_bytes") ?? l.maxTotalBytes
+        l.maxOutOfOrderSegments = host.int("tcp_max_out_of_order_segments") ?? l.maxOutOfOrderSegments
         l.idleTimeoutSeconds = Int64(host.int("tcp_idle_timeout") ?? Int(l.idleTimeoutSeconds))
         return l
     }

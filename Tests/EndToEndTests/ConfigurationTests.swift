@@ -123,7 +123,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(builtIn.status, 0, builtIn.stderr)
         XCTAssertTrue(builtIn.text.contains("# config file: none found"), builtIn.text)
         for key in ["directory", "snaplen", "buffer_mb", "local_addresses", "stats_interval", "tcp_reassembly", "ip_defragmentation",
-                    "tcp_max_flows", "tcp_max_bytes_per_flow", "tcp_max_total_bytes", "tcp_idle_timeout", "ip_max_datagrams",
+                    "tcp_max_flows", "tcp_max_bytes_per_flow", "tcp_max_total_bytes", "tcp_max_out_of_order_segments", "tcp_idle_timeout", "ip_max_datagrams",
                     "ip_max_total_bytes", "ip_timeout", "filter", "user", "interface", "workers"] {
             XCTAssertEqual(row(out, section: "host", key: key)?.value, row(builtIn.text, section: "host", key: key)?.value, key)
         }
@@ -132,9 +132,9 @@ final class ConfigurationTests: XCTestCase {
                 XCTAssertEqual(row(out, section: section, key: key)?.value, row(builtIn.text, section: section, key: key)?.value, "[\(section)] \(key)")
             }
         }
-        assertRow(out, "dns", "enabled", "true", "file \(conf):87")
-        assertRow(out, "dns", "ports", "\"53\"", "file \(conf):88")
-        assertRow(out, "http", "rotation", "\"daily\"", "file \(conf):102")
+        assertRow(out, "dns", "enabled", "true", "file \(conf):88")
+        assertRow(out, "dns", "ports", "\"53\"", "file \(conf):89")
+        assertRow(out, "http", "rotation", "\"daily\"", "file \(conf):103")
         // The file's default filter for a capture file: none.
         XCTAssertTrue(out.contains("filter = (none: a capture file is read whole"), out)
     }

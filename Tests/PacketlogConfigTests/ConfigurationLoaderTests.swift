@@ -137,6 +137,16 @@ final class ConfigurationLoaderTests: XCTestCase {
         }
     }
 
+    func testReassemblyCapsReachTheReassemblerLimits() throws {
+        // Each [host] cap is handed on to the reassembler, from the file and from the environment.
+        let c = try resolve("[host]\ntcp_max_out_of_order_segments = 32\ntcp_max_flows = 1000\n",
+                            env: ["PACKETLOG_TCP_MAX_BYTES_PER_FLOW": "4096"])
+        XCTAssertEqual(c.reassemblyLimits.maxOutOfOrderSegments, 32)
+        XCTAssertEqual(c.reassemblyLimits.maxFlows, 1000)
+        XCTAssertEqual(c.reassemblyLimits.maxBytesPerFlow, 4096)
+        XCTAssertEqual(try resolve(nil).reassemblyLimits.maxOutOfOrderSegments, 256)
+    }
+
     func testConfigPathThatIsADirectoryIsAnError() {
         // fopen and fread succeed on a directory (reading nothing): it was
         // silently taken as an empty file, i.e. no settings at all.

@@ -214,7 +214,7 @@ final class TCPReassemblerTests: XCTestCase {
         feed(r, m, seq: 0, [], flags: [.syn])
         for i in 0..<300 { feed(r, m, seq: UInt32(3 + 2 * i), [7]) }
         XCTAssertEqual(r.statistics.evictedByByteCap, 1)
-        let cap = TCPReassemblyLimits().maxPendingPieces
+        let cap = TCPReassemblyLimits().maxOutOfOrderSegments
         XCTAssertEqual(r.statistics.ignoredSegments, UInt64(300 - (cap + 1)), "the piece past the cap ends the direction")
     }
 

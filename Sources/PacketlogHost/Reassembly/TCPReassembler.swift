@@ -11,7 +11,7 @@ public struct TCPReassemblyLimits: Sendable {
     /// behind a gap made a quarter of a million pieces within the byte cap,
     /// each insert a walk over all of them. (A 64 KiB DNS message is at most
     /// 45 full-size segments; 256 full-size segments pass the byte cap.)
-    public var maxPendingPieces: Int = 256
+    public var maxOutOfOrderSegments: Int = 256
     /// Bytes held by all directions; past it the oldest directions end.
     public var maxTotalBytes: Int = 256 * 1024 * 1024
     /// A direction with no packet for this long (capture time) ends.
@@ -193,7 +193,7 @@ public final class TCPReassembler {
         }
         if stream.finishedByFIN {
             end(stream, at: slot, reason: .fin)
-        } else if stream.heldBytes > limits.maxBytesPerFlow || stream.pending.count > limits.maxPendingPieces {
+        } else if stream.heldBytes > limits.maxBytesPerFlow || stream.pending.count > limits.maxOutOfOrderSegments {
             end(stream, at: slot, reason: .byteCap)
         }
         enforceTotalCap()
