@@ -169,6 +169,12 @@ public struct Configuration: Sendable {
         return ConfigError(Self.place(setting?.source ?? .builtIn, section: module.section.name, key: key) + message)
     }
 
+    /// A complaint about one of the `[host]` keys, placed where its value
+    /// came from: `-f: libpcap rejects …`, `plugins.conf:9: [host] filter: …`.
+    public func hostError(key: String, message: String) -> ConfigError {
+        ConfigError(Self.place(host[key]?.source ?? .builtIn, section: host.name, key: key) + message)
+    }
+
     /// The prefix of a message about `[section] key` from `source`.
     static func place(_ source: ConfigSource, section: String, key: String) -> String {
         switch source {

@@ -231,6 +231,24 @@ struct PacketlogCommand: ParsableCommand {
         }
     }
 
+    /// Compiles each configured filter on its own (the modules' `filter`
+    /// keys and the `[host]`/`-f` one) for `linkType`, so that a mistake
+    /// names the setting it came from — also when reading a file, where the
+    /// modules' filters are not installed.
+    func validateFilters(_ config: Configuration, linkType: LinkType) throws {
+        for name in config.selected {
+            guard let module = config.module(named: name), let filter = module.filterOverride else { continue }
+            do { _ = try BPFCompiler.compile(filter, linkType: linkType) } catch {
+                throw config.moduleError(module, key: "filter", message: "\(error); fix it, or remove the key to use the module's own filter")
+            }
+        }
+        if let filter = config.host.string("filter") {
+            do { _ = try BPFCompiler.compile(filter, linkType: linkType) } catch {
+                throw config.hostError(key: "filter", message: "\(error)")
+            }
+        }
+    }
+
     /// --check-config: the settings, then the filter compiled for the link
     /// type of the capture (file, interface, else Ethernet).
     func printCheck(_ config: Configuration, _ plan: RunPlan) throws {
@@ -251,6 +269,7 @@ struct PacketlogCommand: ParsableCommand {
                 linkType = .ethernet; where_ = device.map { "interface \($0), link type unknown: compiled for Ethernet" } ?? "no interface: compiled for Ethernet"
             }
         }
+        try validateFilters(config, linkType: linkType)
         let bpf = config.selected.isEmpty ? extra : plan.captureFilter(live: readFile == nil, extra: extra)
         if let bpf, !bpf.isEmpty {
             let program = try BPFCompiler.compile(bpf, linkType: linkType, snaplen: Int32(config.host.int("snaplen") ?? 262_144))
@@ -300,6 +319,7 @@ struct PacketlogCommand: ParsableCommand {
                 settings.localAddresses = merged
             }
         }
+        try validateFilters(config, linkType: pcap.linkType)
         let bpf = plan.captureFilter(live: pcap.isLive, extra: host.string("filter"))
         if let bpf { try pcap.setFilter(bpf) }
 

@@ -151,6 +151,13 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "a directory was created", file: file, line: line)
     }
 
+    func testABadModuleFilterNamesItsSettingEvenWhenReadingAFile() throws {
+        // Reading a file installs no module filter: the mistake went unnoticed;
+        // live, libpcap's message did not say which setting held the filter.
+        try assertConfigError("[dns]\nenabled = true\nfilter = \"port 5x\"\n",
+                              "3: [dns] filter: libpcap rejects the BPF filter 'port 5x': unknown port '5x'; fix it, or remove the key to use the module's own filter")
+    }
+
     func testUnknownSection() throws {
         try assertConfigError("[host]\nsnaplen = 1500\n\n[dnss]\nenabled = true\n",
                               "4: unknown section [dnss] (known: [host], [dns], [http], [template])")
@@ -251,10 +258,10 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(two.text.contains("filter = \"((port 53) or (tcp and port 8000)) and (not net 10.99.0.0/16)\""), two.text)
         XCTAssertTrue(two.text.contains("jeq      #0x1f40"), two.text)  // port 8000
 
-        // A filter libpcap rejects is an error, exit 1.
+        // A filter libpcap rejects is an error naming where it came from, exit 1.
         let bad = try packetlog(["--check-config", "--protocol", "dns", "-i", "lo", "-f", "port nonsense"])
         XCTAssertEqual(bad.status, 1)
-        XCTAssertTrue(bad.stderr.hasPrefix("packetlog: error: libpcap rejects the BPF filter '(port 53) and (port nonsense)'"), bad.stderr)
+        XCTAssertEqual(bad.stderr, "packetlog: error: -f/--filter: libpcap rejects the BPF filter 'port nonsense': unknown port 'nonsense'\n")
     }
 
     // MARK: Modules

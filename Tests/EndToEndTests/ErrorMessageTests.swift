@@ -35,7 +35,7 @@ final class ErrorMessageTests: XCTestCase {
 
     func testBadFilterCarriesLibpcapsReason() throws {
         let err = try failure(["--protocol", "dns", "-r", pcap, "-f", "port fifty-three"])
-        XCTAssertTrue(err.contains("packetlog: error: libpcap rejects the BPF filter 'port fifty-three': "), err)
+        XCTAssertTrue(err.contains("packetlog: error: -f/--filter: libpcap rejects the BPF filter 'port fifty-three': "), err)
         XCTAssertEqual(err.split(separator: "\n").count, 1, "one line: \(err)")
     }
 
