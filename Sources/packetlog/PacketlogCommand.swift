@@ -343,7 +343,7 @@ struct PacketlogCommand: ParsableCommand {
             log.info("\(names) on \(pcap.source) (link type \(pcap.linkType.rawValue)), filter '\(bpf ?? "none")', \(out)")
         }
         if let user = host.string("user") {
-            try Privileges.drop(to: user, directories: directories)
+            try Privileges.drop(to: user, directories: directories, logStems: files.map(\.stem))
             if verbose { log.info("running as \(user)") }
         }
         try run(modules, files: files, pcap: pcap, target: target, settings: settings, log: log) {

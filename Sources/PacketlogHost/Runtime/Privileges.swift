@@ -12,15 +12,26 @@ public enum Privileges {
     }
 
     /// Gives the log directories to `user` (so it can create the next
-    /// period's files), then switches group list, group and user. Fails when
-    /// the user does not exist or root cannot be given up.
-    public static func drop(to user: String, directories: [String]) throws {
+    /// period's files) and, in them, the log files of `stems` already there
+    /// (an earlier run as root left them root's: appending to the current
+    /// period's file would fail and lose its lines), then switches group
+    /// list, group and user. Fails when the user does not exist or root
+    /// cannot be given up.
+    public static func drop(to user: String, directories: [String], logStems: [String] = []) throws {
         guard let entry = getpwnam(user) else {
             throw DropError(description: "unknown user '\(user)' for -Z: create it (useradd --system \(user)) or name another")
         }
         let uid = entry.pointee.pw_uid, gid = entry.pointee.pw_gid
-        for directory in directories where chown(directory, uid, gid) != 0 {
-            throw DropError(description: "cannot give '\(directory)' to \(user): \(String(cString: strerror(errno)))")
+        for directory in directories {
+            guard chown(directory, uid, gid) == 0 else {
+                throw DropError(description: "cannot give '\(directory)' to \(user): \(String(cString: strerror(errno)))")
+            }
+            for name in logFiles(in: directory, stems: logStems) {
+                let path = directory + "/" + name
+                if chown(path, uid, gid) != 0 && errno != ENOENT {
+                    throw DropError(description: "cannot give '\(path)' to \(user): \(String(cString: strerror(errno)))")
+                }
+            }
         }
         guard initgroups(user, gid) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
             throw DropError(description: "cannot switch to user '\(user)': \(String(cString: strerror(errno))) (is packetlog running as root?)")
@@ -28,5 +39,19 @@ public enum Privileges {
         if uid != 0 && setuid(0) == 0 {
             throw DropError(description: "root could be regained after switching to '\(user)'; refusing to run")
         }
+    }
+
+    /// The names in `directory` that are log files of one of `stems`.
+    static func logFiles(in directory: String, stems: [String]) -> [String] {
+        guard !stems.isEmpty, let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if stems.contains(where: { FileMaintenance.logGroup(of: name, stem: $0) != nil }) { names.append(name) }
+        }
+        return names
     }
 }
