@@ -88,46 +88,43 @@ final class GoldenFileTests: XCTestCase {
         XCTAssertEqual(UInt64(r.stdout.filter { $0 == UInt8(ascii: "\n") }.count), written, summary)
     }
 
-    /// `-r -` from a pipe: a SIGHUP (logrotate) while the read is blocked
-    /// waiting for the writer must not end the capture (the read failed
-    /// with EINTR, which libpcap reports as an error).
-    func testSIGHUPWhileReadingAPipeDoesNotEndTheCapture() throws {
-        let work = try E2E.temporaryDirectory("golden-pipe")
-        defer { try? FileManager.default.removeItem(at: work) }
-        let logs = work.appendingPathComponent("logs").path, fifo = work.appendingPathComponent("fifo").path
+    /// Runs packetlog on `-r -` fed through a FIFO: the capture's first
+    /// 4,000 bytes (it then waits in a read for more), then `then` (shell
+    /// lines, packetlog's pid in `$pl`, the FIFO's writer on fd 3), then
+    /// waits for it. Returns its output and the log directory.
+    func pipeRun(_ name: String, then: [String]) throws -> (E2E.Output, URL) {
+        let work = try E2E.temporaryDirectory(name)
+        addTeardownBlock { try? FileManager.default.removeItem(at: work) }
+        let logs = work.appendingPathComponent("logs"), fifo = work.appendingPathComponent("fifo").path
         let script = [
             #"mkfifo "$FIFO""#,
             #""$BIN" --protocol dns -r - --local-address 10.77.1.53 --local-address fd77:1::53 -d "$LOGS" < "$FIFO" & pl=$!"#,
             #"exec 3> "$FIFO""#,
             #"head -c 4000 "$PCAP" >&3"#,
+        ] + then + [#"wait $pl"#]
+        let r = try E2E.run("/usr/bin/env", ["FIFO=\(fifo)", "BIN=\(try E2E.binary())", "LOGS=\(logs.path)", "PCAP=\(pcap)",
+                                             "/bin/sh", "-c", script.joined(separator: "\n")], timeout: 60)
+        return (r, logs)
+    }
+
+    /// `-r -` from a pipe: a SIGHUP (logrotate) while the read is blocked
+    /// waiting for the writer must not end the capture (the read failed
+    /// with EINTR, which libpcap reports as an error).
+    func testSIGHUPWhileReadingAPipeDoesNotEndTheCapture() throws {
+        let (r, logs) = try pipeRun("golden-pipe", then: [
             #"sleep 0.5; kill -HUP $pl; sleep 0.5"#,
             #"tail -c +4001 "$PCAP" >&3"#,
             #"exec 3>&-"#,
-            #"wait $pl"#,
-        ].joined(separator: "\n")
-        let r = try E2E.run("/usr/bin/env", ["FIFO=\(fifo)", "BIN=\(try E2E.binary())", "LOGS=\(logs)", "PCAP=\(pcap)",
-                                             "/bin/sh", "-c", script], timeout: 60)
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         assertSummary(r.stderr)
-        try assertSameFiles(URL(fileURLWithPath: logs), expectedRoot.appendingPathComponent("combined"))
+        try assertSameFiles(logs, expectedRoot.appendingPathComponent("combined"))
     }
 
     /// SIGTERM while the read of a pipe is blocked stops packetlog as a
     /// requested stop (summary, status 0), not as a read error.
     func testSIGTERMWhileReadingAPipeIsACleanStop() throws {
-        let work = try E2E.temporaryDirectory("golden-pipe-term")
-        defer { try? FileManager.default.removeItem(at: work) }
-        let logs = work.appendingPathComponent("logs").path, fifo = work.appendingPathComponent("fifo").path
-        let script = [
-            #"mkfifo "$FIFO""#,
-            #""$BIN" --protocol dns -r - -d "$LOGS" < "$FIFO" & pl=$!"#,
-            #"exec 3> "$FIFO""#,
-            #"head -c 4000 "$PCAP" >&3"#,
-            #"sleep 0.5; kill -TERM $pl"#,
-            #"wait $pl"#,
-        ].joined(separator: "\n")
-        let r = try E2E.run("/usr/bin/env", ["FIFO=\(fifo)", "BIN=\(try E2E.binary())", "LOGS=\(logs)", "PCAP=\(pcap)",
-                                             "/bin/sh", "-c", script], timeout: 60)
+        let (r, _) = try pipeRun("golden-pipe-term", then: [#"sleep 0.5; kill -TERM $pl"#])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertFalse(r.stderr.contains("error"), r.stderr)
         guard let (summary, c) = E2E.summaryCounters(r.stderr) else { return XCTFail("no summary: \(r.stderr)") }

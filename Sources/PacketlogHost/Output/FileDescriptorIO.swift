@@ -47,6 +47,19 @@ public enum FileIO {
         }
     }
 
+    /// The entry names of `directory` (none when it cannot be read).
+    public static func names(in directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            names.append(withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            })
+        }
+        return names
+    }
+
     /// Writes a diagnostic to standard error (Swift 6: no `print` to stderr).
     public static func printError(_ text: String) {
         var line = text

@@ -43,16 +43,12 @@ enum FileMaintenance {
     /// keeps. `open` are paths still being written (never deleted).
     static func applyRetention(_ files: ModuleFiles, open: Set<String>, now: Int64) -> Int {
         let policy = files.retention
-        guard policy.maxAgeSeconds != nil || policy.maxFiles != nil, let dir = opendir(files.directory) else { return 0 }
+        guard policy.maxAgeSeconds != nil || policy.maxFiles != nil else { return 0 }
         var groups: [String: [String]] = [:]
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+        for name in FileIO.names(in: files.directory) {
             guard let group = logGroup(of: name, stem: files.stem) else { continue }
             groups[group, default: []].append(name)
         }
-        closedir(dir)
         var deleted = 0
         for (_, names) in groups {
             // Names carry the date, so name order is age order; newest first.

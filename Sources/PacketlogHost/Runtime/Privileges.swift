@@ -43,15 +43,7 @@ public enum Privileges {
 
     /// The names in `directory` that are log files of one of `stems`.
     static func logFiles(in directory: String, stems: [String]) -> [String] {
-        guard !stems.isEmpty, let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if stems.contains(where: { FileMaintenance.logGroup(of: name, stem: $0) != nil }) { names.append(name) }
-        }
-        return names
+        guard !stems.isEmpty else { return [] }
+        return FileIO.names(in: directory).filter { name in stems.contains { FileMaintenance.logGroup(of: name, stem: $0) != nil } }
     }
 }
