@@ -333,14 +333,20 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual(info.st_mode & 0o777, 0o600, "mode of \(name)")
         }
         // Files an earlier run as root left are given to the user too: the
-        // current period's file is appended to, not lost to EACCES.
+        // current period's file is appended to, not lost to EACCES. A
+        // symlink planted among them is not followed.
         let rootOwned = logs.appendingPathComponent("dns-20261127-08.log").path
         XCTAssertEqual(chown(rootOwned, 0, 0), 0)
+        let victim = work.appendingPathComponent("victim").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: victim, contents: Data("root's\n".utf8)))
+        XCTAssertEqual(symlink(victim, logs.appendingPathComponent("dns-20261127-07.log").path), 0)
         let again = try packetlog(["--protocol", "dns", "-r", pcap.path, "-d", logs.path, "-Z", "nobody"] + locals)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stderr.contains("lines-lost 0"), again.stderr)
         XCTAssertEqual(stat(rootOwned, &info), 0)
         XCTAssertEqual(info.st_uid, uid, "an existing log file is handed over")
+        XCTAssertEqual(stat(victim, &info), 0)
+        XCTAssertEqual(info.st_uid, 0, "a symlink's target is not given away")
 
         // An unknown user fails before anything is written.
         let bad = try packetlog(["--protocol", "dns", "-r", pcap.path, "-d", work.appendingPathComponent("never").path, "-Z", "no-such-user-x"])

@@ -251,9 +251,11 @@ final class FileMaintenanceTests: XCTestCase {
         return false
     }
 
-    func testALateLineForACompressedHourIsAddedToItsGzipNotReplacingIt() {
+    func testALateLineForACompressedHourKeepsItsGzipAndStaysInThePlainFile() {
         // Regression: the hour's file was reopened for the late line and,
-        // closed again, `gzip -f` replaced the hour's .gz with the late line alone.
+        // closed again, `gzip -f` replaced the hour's .gz with the late line
+        // alone. Now the .gz stays whole and the late line stays in the
+        // reopened plain file (the closing step runs once per file).
         let dir = tempDirectory()
         let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true)])
         for hour in 5...(5 + LogWriter.periodsOpenPerFile) { lines.line("hour \(hour)", hour: hour) }
@@ -263,8 +265,42 @@ final class FileMaintenanceTests: XCTestCase {
         lines.line("late for hour 5", hour: 5)
         lines.finish()
         XCTAssertTrue(waitForCompressions(dir))
-        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "hour 5\nlate for hour 5\n", "both members, in the order written")
-        XCTAssertNotEqual(access(dir + "/dns-20261127-05.log", F_OK), 0, "the late line's file was compressed too")
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "hour 5\n", "the .gz is not replaced")
+        XCTAssertEqual(try? readFile(dir + "/dns-20261127-05.log"), "late for hour 5\n", "the late line is kept, beside it")
+    }
+
+    func testACaptureCyclingThroughHoursRunsEachFilesClosingStepOnce() {
+        // Packets whose times cycle through six hours (a crafted or merged
+        // capture): every line kept, and gzip and the hook run once per
+        // file, not once per late packet.
+        let dir = tempDirectory()
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true,
+                                       rotateHook: "echo \"$1\" >> \"$(dirname \"$1\")/hook.txt\"")])
+        for round in 0..<20 { for hour in 5...10 { lines.line("\(hour):\(round)", hour: hour) } }
+        lines.finish()
+        XCTAssertTrue(waitForCompressions(dir))
+        usleep(300_000)   // the hooks have had time to run
+        var kept: [String] = []
+        for hour in 5...10 {
+            let name = dir + "/dns-20261127-" + (hour < 10 ? "0" : "") + "\(hour).log"
+            kept += ((access(name + ".gz", F_OK) == 0 ? gunzip(name + ".gz") : "") + ((try? readFile(name)) ?? "")).split(separator: "\n").map(String.init)
+        }
+        XCTAssertEqual(kept.count, 120, "every line is in its hour's .gz or plain file")
+        let hooks = ((try? readFile(dir + "/hook.txt")) ?? "").split(separator: "\n")
+        XCTAssertEqual(hooks.count, Set(hooks).count, "no file's hook ran twice: \(hooks)")
+        XCTAssertEqual(hooks.count, 5, "each hour but the newest was closed")
+    }
+
+    func testAHookThatIsOnlyACommentDoesNotStopCompression() {
+        // The hook runs as its own script: a comment-only hook used to make
+        // the whole compression script a syntax error.
+        let dir = tempDirectory()
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true, rotateHook: "# off")])
+        lines.line("a", hour: 5); lines.line("b", hour: 6)
+        lines.finish()
+        XCTAssertTrue(waitFor(dir + "/dns-20261127-05.log.gz"))
+        XCTAssertTrue(waitForCompressions(dir))
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "a\n")
     }
 
     func testLinesOutOfTimeOrderAcrossAnHourEndGoToTheirFilesEachCompressedOnce() {

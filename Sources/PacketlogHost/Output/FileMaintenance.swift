@@ -9,34 +9,43 @@ import Glibc
 /// writer thread, never on the capture thread; child processes are not
 /// waited for (they are reaped later), so a slow gzip never blocks writing.
 enum FileMaintenance {
-    /// Starts compression and/or the hook for a file just closed.
+    /// Starts compression and/or the hook for a file just closed, once
+    /// per file and run (`steps`).
     ///
-    /// Compression never replaces an existing `.gz`: the file is first
-    /// renamed (`<name>.closing-<pid>-<n>`, so that a late line for its
-    /// period starts a new file instead of being appended while gzip reads
-    /// it) and compressed as one more gzip member appended to `<name>.gz`
-    /// (`gzip -dc` and `zcat` read all members in order), after the
-    /// previous compression of the same `.gz` has ended. The `.gz` is
-    /// created with the log's mode. If gzip fails, the renamed file stays.
-    static func fileClosed(_ path: String, files: ModuleFiles, jobs: inout CompressionJobs) {
+    /// A line that arrives after its period's file was closed (later than
+    /// the writer's grace) reopens the file and is appended; when it is
+    /// closed again nothing more runs: its lines stay in the plain file
+    /// beside the `.gz`, none lost, and neither gzip nor the hook runs a
+    /// second time (a hook that ships files would ship the lines twice; a
+    /// crafted capture cycling through periods would start a process per
+    /// packet).
+    ///
+    /// Compression first renames the file (`<name>.closing-<pid>-<n>`, so
+    /// a late line starts a new file instead of being appended while gzip
+    /// reads it), then appends it as a gzip member to `<name>.gz`, created
+    /// with the log's mode — never replacing a `.gz` an earlier run left
+    /// (`zcat` reads every member). If gzip fails, the renamed file stays.
+    /// The hook runs after compression, on the `.gz`, as its own
+    /// `/bin/sh -c` script.
+    static func fileClosed(_ path: String, files: ModuleFiles, steps: inout ClosingSteps) {
+        guard files.compress || files.rotateHook != nil else { return }
+        // Renamed away since (logrotate, then SIGHUP): nothing to do here.
+        guard access(path, F_OK) == 0, steps.isFirstClosing(of: path) else { return }
         guard files.compress else {
             if let hook = files.rotateHook { _ = spawnShell(hook, arguments: [path]) }
             return
         }
         let gz = path + ".gz"
-        let closing = path + ".closing-\(getpid())-\(jobs.nextSerial())"
+        let closing = path + ".closing-\(getpid())-\(steps.nextSerial())"
         guard rename(path, closing) == 0 else {
             FileIO.printError("packetlog: cannot compress \(path): rename: \(String(cString: strerror(errno)))")
             return
         }
         let created = open(gz, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, files.fileMode)
         if created >= 0 { close(created) }
-        // $1 the renamed file, $2 the .gz, $3 the pid of the .gz's previous compression (0: none).
-        var script = #"while [ "$3" != 0 ] && kill -0 "$3" 2>/dev/null; do sleep 0.2; done; "#
-            + #"gzip -n -c -- "$1" >> "$2" && rm -f -- "$1""#
-        if let hook = files.rotateHook { script += #" && set -- "$2" && "# + "{ " + hook + "\n}" }
-        let previous = jobs.running(for: gz) ?? 0
-        if let pid = spawnShell(script, arguments: [closing, gz, String(previous)]) { jobs.started(pid, for: gz) }
+        // $1 the renamed file, $2 the .gz, $3 the hook ("" when none).
+        let script = #"gzip -n -c -- "$1" >> "$2" && rm -f -- "$1" && { [ -z "$3" ] || exec /bin/sh -c "$3" packetlog-rotate "$2"; }"#
+        _ = spawnShell(script, arguments: [closing, gz, files.rotateHook ?? ""])
     }
 
     /// Deletes the module's closed files that the retention policy no longer
@@ -97,28 +106,27 @@ enum FileMaintenance {
     }
 }
 
-// MARK: - CompressionJobs
+// MARK: - ClosingSteps
 
-/// The writer's running compressions by `.gz` path (writer thread only), and
-/// the reaping of every finished child.
-struct CompressionJobs {
-    private var byPath: [String: pid_t] = [:]
+/// The files whose closing step (compression, hook) already ran in this
+/// run, and the reaping of finished children (writer thread only).
+struct ClosingSteps {
+    private var done: Set<String> = []
     private var serial = 0
 
     mutating func nextSerial() -> Int { serial &+= 1; return serial }
 
-    /// The compression of `gz` still running (or finished and not yet reaped).
-    func running(for gz: String) -> pid_t? { byPath[gz] }
+    /// Whether `path`'s closing step has not run yet; records that it runs
+    /// now. (Forgets everything past 10,000 files: at worst a file closed
+    /// again long after gets a second member.)
+    mutating func isFirstClosing(of path: String) -> Bool {
+        if done.count >= 10_000 { done.removeAll() }
+        return done.insert(path).inserted
+    }
 
-    mutating func started(_ pid: pid_t, for gz: String) { byPath[gz] = pid }
-
-    /// Reaps finished children (non-blocking) and forgets their compressions.
-    mutating func reap() {
+    /// Reaps finished children (non-blocking).
+    func reap() {
         var status: Int32 = 0
-        while true {
-            let pid = waitpid(-1, &status, WNOHANG)
-            guard pid > 0 else { return }
-            if let path = byPath.first(where: { $0.value == pid })?.key { byPath[path] = nil }
-        }
+        while waitpid(-1, &status, WNOHANG) > 0 {}
     }
 }

@@ -19,9 +19,9 @@ import Glibc
 /// end, a live backlog): each module's file keeps up to
 /// `periodsOpenPerFile` periods open at once, and the timer closes a
 /// period only `lateLineGraceSeconds` after its end. A line later still
-/// reopens its period's file and is appended; when that file is closed
-/// again, its compression appends a second gzip member to the `.gz` (never
-/// replacing it), so no line is ever lost to rotation.
+/// reopens its period's file and is appended; closed again, that file
+/// stays plain beside the `.gz` (its closing step runs once per file), so
+/// no line is ever lost to rotation.
 public final class LogWriter: @unchecked Sendable {
     public enum Target: Sendable {
         /// Files per module (directory, mode, compression, retention).
@@ -60,9 +60,8 @@ public final class LogWriter: @unchecked Sendable {
     }
     /// Open files by slot, oldest period first.
     private var open: [Int: [OpenFile]] = [:]
-    /// The running compression of each `.gz`, so that a second one for the
-    /// same file (late lines) waits for it instead of writing beside it.
-    private var compressions = CompressionJobs()
+    /// Which files' closing step already ran (once per file and run).
+    private var closingSteps = ClosingSteps()
     /// The wall clock's period, for timer-driven rotation.
     private var wallClock = LocalClock()
     /// Standard output is a regular file (`> file`): a failed write is cut
@@ -123,7 +122,7 @@ public final class LogWriter: @unchecked Sendable {
                 if let slot = chunk.destination?.slot { closeOldest(of: slot, keeping: Self.periodsOpenPerFile) }
                 chunk.reset()
                 freeChunks.push(chunk)
-                compressions.reap()
+                closingSteps.reap()
             case .rollover(let now):
                 wallClock.update(now &- Self.lateLineGraceSeconds)
                 let current = wallClock.period
@@ -136,14 +135,14 @@ public final class LogWriter: @unchecked Sendable {
                         closed(file.destination)
                     }
                 }
-                compressions.reap()
+                closingSteps.reap()
             case .reopen:
-                closeAll(finishingEnded: false)
+                closeAll()
             case .finish:
                 break loop
             }
         }
-        closeAll(finishingEnded: true)
+        closeAll()
         done.lock()
         finished = true
         done.broadcast()
@@ -154,7 +153,7 @@ public final class LogWriter: @unchecked Sendable {
     private func closed(_ destination: LogDestination) {
         guard case .files(let modules) = target, destination.module < modules.count else { return }
         let files = modules[destination.module]
-        FileMaintenance.fileClosed(destination.path, files: files, jobs: &compressions)
+        FileMaintenance.fileClosed(destination.path, files: files, steps: &closingSteps)
         let openPaths = Set(open.values.flatMap { $0.map(\.destination.path) })
         _ = FileMaintenance.applyRetention(files, open: openPaths, now: Int64(time(nil)))
     }
@@ -172,16 +171,16 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
-    /// Closes every file. `finishingEnded`: the periods older than their
-    /// slot's newest are over and get their closing step (the end of a
-    /// run); otherwise (SIGHUP) nothing but closing.
-    private func closeAll(finishingEnded: Bool) {
+    /// Closes every file (the end of a run, SIGHUP); the periods older than
+    /// their slot's newest are over and get their closing step (a file
+    /// logrotate renamed away is skipped).
+    private func closeAll() {
         let slots = open
         open.removeAll()
         for (_, files) in slots {
             for (index, file) in files.enumerated() {
                 close(file.fd)
-                if finishingEnded, index < files.count - 1 { closed(file.destination) }
+                if index < files.count - 1 { closed(file.destination) }
             }
         }
     }
@@ -195,7 +194,12 @@ public final class LogWriter: @unchecked Sendable {
             do {
                 try FileIO.writeAll(fd, chunk.buffer.bytes)
             } catch {
-                if sizeBefore >= 0 { FileIO.truncate(fd, to: sizeBefore) }   // never leave half a line
+                if sizeBefore >= 0 {
+                    FileIO.truncate(fd, to: sizeBefore)   // never leave half a line
+                    // Standard output opened with `>` (no O_APPEND): its offset must
+                    // come back too, or the next write leaves a hole of NULs.
+                    if case .standardOutput = target { _ = lseek(fd, sizeBefore, SEEK_SET) }
+                }
                 throw error
             }
             linesWritten.add(UInt64(chunk.lines), ordering: .relaxed)

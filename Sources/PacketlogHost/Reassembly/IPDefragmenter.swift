@@ -98,10 +98,16 @@ public final class IPDefragmenter {
         statistics.fragments &+= 1
         // Capture times come from the file or the kernel: they may go
         // backwards, jump, or (a crafted pcapng) lie anywhere in `Int64`.
-        // Sweep once a second of capture time, and at once when time goes
-        // backwards (the last sweep is then in the future).
+        // Sweep once a second of capture time; when time goes backwards the
+        // sweeps start over from it (a step back expires nothing new, and
+        // sweeping on every step would make times alternating back and
+        // forth walk the table per packet).
         let (sinceSweep, overflow) = time.subtractingReportingOverflow(lastSweep)
-        if overflow || sinceSweep > 1 || sinceSweep < 0 { expire(now: time) }
+        if time < lastSweep {
+            lastSweep = time
+        } else if overflow || sinceSweep > 1 {
+            expire(now: time)
+        }
         let end = offset + data.count
         guard end <= 65_535 + 8, moreFragments ? data.count % 8 == 0 && data.count > 0 : true else {
             statistics.invalid &+= 1

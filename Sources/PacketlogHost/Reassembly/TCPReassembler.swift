@@ -134,10 +134,16 @@ public final class TCPReassembler {
         // frees.)
         if now > latestTime { latestTime = now }
         // Capture time may step back (a clock step, concatenated files) or
-        // lie anywhere in `Int64` (a crafted pcapng): a sweep then runs at
-        // once, and the interval is compared without overflow.
+        // lie anywhere in `Int64` (a crafted pcapng): after a step back the
+        // sweeps start over from it (it expires nothing new; sweeping on
+        // every step would walk the table per packet when times alternate),
+        // and the interval is compared without overflow.
         let (sinceSweep, overflow) = now.subtractingReportingOverflow(lastSweep)
-        if overflow || sinceSweep < 0 || sinceSweep > max(1, limits.idleTimeoutSeconds / 2) { expireIdle(now: now) }
+        if now < lastSweep {
+            lastSweep = now
+        } else if overflow || sinceSweep > max(1, limits.idleTimeoutSeconds / 2) {
+            expireIdle(now: now)
+        }
         let key = TCPFlowKey(packet)
         let flags = packet.tcpFlags
 

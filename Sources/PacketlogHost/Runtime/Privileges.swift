@@ -27,9 +27,17 @@ public enum Privileges {
                 throw DropError(description: "cannot give '\(directory)' to \(user): \(String(cString: strerror(errno)))")
             }
             for name in logFiles(in: directory, stems: logStems) {
-                let path = directory + "/" + name
-                if chown(path, uid, gid) != 0 && errno != ENOENT {
-                    throw DropError(description: "cannot give '\(path)' to \(user): \(String(cString: strerror(errno)))")
+                // Through a descriptor opened without following a symlink, and
+                // only a regular file with one link: the directory may be the
+                // user's already, and a planted `dns-….log -> /etc/shadow`
+                // must not make root give that file away.
+                let fd = open(directory + "/" + name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+                guard fd >= 0 else { continue }
+                defer { close(fd) }
+                var info = stat()
+                guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1 else { continue }
+                if fchown(fd, uid, gid) != 0 {
+                    throw DropError(description: "cannot give '\(directory)/\(name)' to \(user): \(String(cString: strerror(errno)))")
                 }
             }
         }
