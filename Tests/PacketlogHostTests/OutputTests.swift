@@ -291,6 +291,21 @@ final class FileMaintenanceTests: XCTestCase {
         XCTAssertEqual(hooks.count, 5, "each hour but the newest was closed")
     }
 
+    func testSIGHUPGivesAnEndedPeriodItsClosingStep() {
+        // A reopen within the grace after an hour's end closed that hour's
+        // file without compressing it, and nothing closed it again.
+        let dir = tempDirectory()
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true)])
+        lines.line("a", hour: 5); lines.line("b", hour: 6)
+        lines.writer.reopen()
+        XCTAssertTrue(waitFor(dir + "/dns-20261127-05.log.gz"), "compressed at the reopen, not at the end of the run")
+        XCTAssertTrue(waitForCompressions(dir))
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "a\n")
+        lines.line("c", hour: 6)
+        lines.finish()
+        XCTAssertEqual(try? readFile(dir + "/dns-20261127-06.log"), "b\nc\n", "the current hour is reopened and appended to")
+    }
+
     func testAHookThatIsOnlyACommentDoesNotStopCompression() {
         // The hook runs as its own script: a comment-only hook used to make
         // the whole compression script a syntax error.
