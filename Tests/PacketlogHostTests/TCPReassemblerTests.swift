@@ -547,3 +547,23 @@ extension TCPReassemblerTests {
         }
     }
 }
+
+/// The capture-time schedule both reassembly tables sweep on.
+final class SweepScheduleTests: XCTestCase {
+    func testTimesAlternatingBackAndForthDoNotSweepEveryPacket() {
+        // A step back expires nothing new: sweeping on each one made a
+        // capture alternating t, t − 1 walk the whole table per packet.
+        var s = SweepSchedule()
+        XCTAssertTrue(s.isDue(at: 1_000, every: 60), "the first packet sweeps")
+        var sweeps = 0
+        for i in 0..<1_000 where s.isDue(at: i % 2 == 0 ? 999 : 1_000, every: 60) { sweeps += 1 }
+        XCTAssertEqual(sweeps, 0)
+        XCTAssertTrue(s.isDue(at: 999 + 61, every: 60), "the schedule goes on from the step back")
+    }
+
+    func testElapsedSecondsSaturateAtBothEndsOfInt64() {
+        XCTAssertEqual(secondsElapsed(from: .min, to: .max), .max)
+        XCTAssertEqual(secondsElapsed(from: .max, to: .min), .min)
+        XCTAssertEqual(secondsElapsed(from: 10, to: 7), -3)
+    }
+}

@@ -82,7 +82,7 @@ public final class IPDefragmenter {
     var order: [(key: Key, firstSeen: Int64)] = []
     var orderStart = 0
     var heldBytes = 0
-    var lastSweep: Int64 = .min
+    var sweeps = SweepSchedule()
     /// The last completed datagram's transport bytes; valid until the next call.
     var completed = LineBuffer(capacity: 65_536)
 
@@ -96,18 +96,7 @@ public final class IPDefragmenter {
     public func add(source: IPAddress, destination: IPAddress, proto: UInt8, ipv6: Bool, id: UInt32, offset: Int,
              moreFragments: Bool, data: UnsafeRawBufferPointer, time: Int64) -> (UnsafeRawBufferPointer, UInt8)? {
         statistics.fragments &+= 1
-        // Capture times come from the file or the kernel: they may go
-        // backwards, jump, or (a crafted pcapng) lie anywhere in `Int64`.
-        // Sweep once a second of capture time; when time goes backwards the
-        // sweeps start over from it (a step back expires nothing new, and
-        // sweeping on every step would make times alternating back and
-        // forth walk the table per packet).
-        let (sinceSweep, overflow) = time.subtractingReportingOverflow(lastSweep)
-        if time < lastSweep {
-            lastSweep = time
-        } else if overflow || sinceSweep > 1 {
-            expire(now: time)
-        }
+        if sweeps.isDue(at: time, every: 1) { expire(now: time) }
         let end = offset + data.count
         guard end <= 65_535 + 8, moreFragments ? data.count % 8 == 0 && data.count > 0 : true else {
             statistics.invalid &+= 1
@@ -189,12 +178,8 @@ public final class IPDefragmenter {
     }
 
     private func expire(now: Int64) {
-        lastSweep = now
         let timeout = limits.timeoutSeconds
-        let old = table.filter {
-            let (age, overflow) = now.subtractingReportingOverflow($0.value.firstSeen)
-            return overflow ? now > $0.value.firstSeen : age > timeout
-        }
+        let old = table.filter { secondsElapsed(from: $0.value.firstSeen, to: now) > timeout }
         for (key, datagram) in old {
             table[key] = nil
             heldBytes -= datagram.bytes.count

@@ -65,7 +65,7 @@ public final class TCPReassembler {
     /// lookup per entry; for tests: it must stay rare).
     var compactions = 0
     var totalBytes = 0
-    var lastSweep: Int64 = .min
+    var sweeps = SweepSchedule()
     /// The latest capture time seen (idle directions at the end of input).
     var latestTime: Int64 = .min
 
@@ -133,17 +133,7 @@ public final class TCPReassembler {
         // samples on a resolver's capture; the spare list keeps what a sweep
         // frees.)
         if now > latestTime { latestTime = now }
-        // Capture time may step back (a clock step, concatenated files) or
-        // lie anywhere in `Int64` (a crafted pcapng): after a step back the
-        // sweeps start over from it (it expires nothing new; sweeping on
-        // every step would walk the table per packet when times alternate),
-        // and the interval is compared without overflow.
-        let (sinceSweep, overflow) = now.subtractingReportingOverflow(lastSweep)
-        if now < lastSweep {
-            lastSweep = now
-        } else if overflow || sinceSweep > max(1, limits.idleTimeoutSeconds / 2) {
-            expireIdle(now: now)
-        }
+        if sweeps.isDue(at: now, every: max(1, limits.idleTimeoutSeconds / 2)) { expireIdle(now: now) }
         let key = TCPFlowKey(packet)
         let flags = packet.tcpFlags
 
@@ -273,8 +263,7 @@ public final class TCPReassembler {
     /// for longer than the timeout at `now`.
     @inline(__always)
     private func isIdle(_ lastSeen: Int64, now: Int64) -> Bool {
-        let (idle, overflow) = now.subtractingReportingOverflow(lastSeen)
-        return overflow ? now > lastSeen : idle > limits.idleTimeoutSeconds
+        secondsElapsed(from: lastSeen, to: now) > limits.idleTimeoutSeconds
     }
 
     /// The slot of `key`'s direction, or `nil` when there is none or it was
@@ -369,7 +358,6 @@ public final class TCPReassembler {
     /// (when it is full, or when eviction has used up half of it):
     /// compacting on every sweep would look every remembered key up.
     private func expireIdle(now: Int64) {
-        lastSweep = now
         spareLimit = max(Self.maxSpare, flows.slotCount / 2)
         flows.removeAll(where: { _, lastSeen in isIdle(lastSeen, now: now) }, removed: expire)
     }
