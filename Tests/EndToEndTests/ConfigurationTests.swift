@@ -178,6 +178,8 @@ final class ConfigurationTests: XCTestCase {
         try assertConfigError(filler + "\n[dns]\nrotation = \"weekly\"\n", "13: [dns] rotation: expected \"hourly\", \"daily\" or \"minutely\", got \"weekly\"")
         // A module's own key, checked by the module, placed by the host.
         try assertConfigError("[dns]\nenabled = true\nports = [53, 70000]\n", "3: [dns] ports: '70000' is not a port number (1-65535)")
+        // A sign is not part of a port number, though Swift's integer parsing takes one.
+        try assertConfigError("[dns]\nports = \"53,+54\"\n", "2: [dns] ports: '+54' is not a port number (1-65535)")
     }
 
     func testMissingConfigFile() throws {

@@ -132,6 +132,37 @@ final class GoldenFileTests: XCTestCase {
         XCTAssertEqual(c["lines-lost"], 0, summary)
     }
 
+    /// `-r -` from a pipe whose writer goes quiet (`tcpdump -U -w - |
+    /// packetlog -r -` on a calm network): the lines of the packets already
+    /// read reach the files within a second or two, while the pipe is still
+    /// open, instead of waiting for a full batch (8,192 packets) or the end.
+    /// The fixture is written whole and the pipe kept open; the files are
+    /// copied as soon as they match, or after 10 s.
+    func testLinesFromAQuietPipeReachTheFilesWhileItIsOpen() throws {
+        let work = try E2E.temporaryDirectory("golden-pipe-quiet")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let logs = work.appendingPathComponent("logs").path, fifo = work.appendingPathComponent("fifo").path
+        let snapshot = work.appendingPathComponent("snapshot")
+        let script = [
+            #"mkfifo "$FIFO""#,
+            #""$BIN" --protocol dns -r - --local-address 10.77.1.53 --local-address fd77:1::53 -d "$LOGS" < "$FIFO" & pl=$!"#,
+            #"exec 3> "$FIFO""#,
+            #"cat "$PCAP" >&3"#,
+            #"i=0; while [ $i -lt 100 ] && ! diff -r "$EXPECTED" "$LOGS" >/dev/null 2>&1; do sleep 0.1; i=$((i+1)); done"#,
+            #"cp -r "$LOGS" "$SNAPSHOT""#,
+            #"exec 3>&-"#,
+            #"wait $pl"#,
+        ].joined(separator: "\n")
+        let expected = expectedRoot.appendingPathComponent("combined")
+        let r = try E2E.run("/usr/bin/env", ["FIFO=\(fifo)", "BIN=\(try E2E.binary())", "LOGS=\(logs)", "PCAP=\(pcap)",
+                                             "EXPECTED=\(expected.path)", "SNAPSHOT=\(snapshot.path)",
+                                             "/bin/sh", "-c", script], timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertSummary(r.stderr)
+        try assertSameFiles(snapshot, expected)
+        try assertSameFiles(URL(fileURLWithPath: logs), expected)
+    }
+
     /// The expected files themselves: the split files are the combined lines
     /// without the kind field (a check on the fixtures, not on the binary).
     func testExpectedSplitIsCombinedWithoutKind() throws {

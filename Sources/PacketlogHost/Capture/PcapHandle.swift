@@ -55,12 +55,17 @@ public final class PcapHandle {
     /// The stdio buffer of a capture file's `FILE` (owned here, freed after
     /// `pcap_close`), or `nil`.
     private let fileBuffer: UnsafeMutableRawPointer?
+    /// A capture file that is a pipe or FIFO: its reads wait with `poll`
+    /// (`CaptureLoop.runFile` sets what happens while they wait).
+    let pipeInput: PipeInput?
 
-    private init(handle: OpaquePointer, isLive: Bool, source: String, fileBuffer: UnsafeMutableRawPointer? = nil) throws {
+    private init(handle: OpaquePointer, isLive: Bool, source: String, fileBuffer: UnsafeMutableRawPointer? = nil,
+                 pipeInput: PipeInput? = nil) throws {
         self.handle = handle
         self.isLive = isLive
         self.source = source
         self.fileBuffer = fileBuffer
+        self.pipeInput = pipeInput
         self.linkType = LinkType(rawValue: pcap_datalink(handle))
         guard linkType.isSupported else {
             pcap_close(handle)
@@ -82,21 +87,30 @@ public final class PcapHandle {
     public static let fileReadBufferBytes = 64 * 1024
 
     /// Opens a capture file (pcap or pcapng, µs or ns) with nanosecond
-    /// timestamps; `-` is standard input.
+    /// timestamps; `-` is standard input. A pipe or FIFO is read through a
+    /// `PipeInput` (reads that wait with `poll`).
     public static func openFile(_ path: String) throws -> PcapHandle {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         func failure(_ libpcapReason: String) -> CaptureError {
             var why = libpcapReason
-            if access(path, F_OK) != 0 { why = "no such file" } else if access(path, R_OK) != 0 { why = "permission denied" }
+            if path != "-" && access(path, F_OK) != 0 {
+                why = "no such file"
+            } else if path != "-" && access(path, R_OK) != 0 {
+                why = "permission denied"
+            }
             return CaptureError.openFile(path, why)
         }
-        if path == "-" {
-            guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
-                throw CaptureError.openFile(path, String(cString: errbuf))
-            }
-            return try PcapHandle(handle: h, isLive: false, source: path)
+        let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+        var status = stat()
+        let isRegular = fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        let pipeInput = isRegular ? nil : PipeInput(descriptor: descriptor, ownsDescriptor: path != "-")
+        let stream = pipeInput.map { $0.openStream() } ?? fdopen(descriptor, "rb")
+        guard let file = stream else {
+            let why = String(cString: strerror(errno))
+            if pipeInput == nil && path != "-" { close(descriptor) }
+            throw failure(why)
         }
-        guard let file = fopen(path, "rb") else { throw failure(String(cString: strerror(errno))) }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileReadBufferBytes, alignment: 64)
         _ = setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileReadBufferBytes)
         // Only the capture thread reads this FILE: libpcap's two `fread`s per
@@ -107,7 +121,7 @@ public final class PcapHandle {
             buffer.deallocate()
             throw failure(String(cString: errbuf))
         }
-        return try PcapHandle(handle: h, isLive: false, source: path, fileBuffer: buffer)
+        return try PcapHandle(handle: h, isLive: false, source: path, fileBuffer: buffer, pipeInput: pipeInput)
     }
 
     /// Opens a live interface: TPACKET_V3 ring of `bufferBytes`, `snaplen`,

@@ -122,6 +122,9 @@ public final class CaptureEngine<Modules: ModuleDispatch>: CapturePacketHandler 
         }
     }
 
+    /// A pipe went idle: hand the buffered lines to the writer.
+    func flushLines() { router.flushAll() }
+
     /// SIGHUP: hand over what is buffered, then reopen every file.
     func reopenFiles() {
         router.flushAll()

@@ -18,6 +18,10 @@ protocol CapturePacketHandler: AnyObject {
     func handle(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, nanosecond: Bool) -> CaptureEnding?
     /// Once a second on a live capture, even when idle.
     func idleTick()
+    /// A capture file read from a pipe has had no new bytes for a while:
+    /// hand the lines buffered so far to the writer (no period is closed:
+    /// a file's periods follow its packets' times, not the clock).
+    func flushLines()
     /// SIGHUP: reopen the files.
     func reopenFiles()
     /// Packets handled so far.
@@ -35,6 +39,8 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
 
     func runFile() -> CaptureEnding {
         let reader = FileReader(handler: handler, pcap: pcap)
+        pcap.pipeInput?.whileWaiting = { [unowned reader] in reader.whileWaiting() }
+        defer { pcap.pipeInput?.whileWaiting = { true } }
         let status = withExtendedLifetime(reader) {
             pcap.readAll(user: Unmanaged<FilePacketReceiver>.passUnretained(reader).toOpaque()) { user, header, data in
                 guard let user, let header, let data else { return }
@@ -126,6 +132,10 @@ final class FileReader<Handler: CapturePacketHandler>: FilePacketReceiver {
     let nanosecond: Bool
     /// Packets seen here (the stop flag is read every 1,024 of them).
     private var seen: UInt32 = 0
+    /// A pipe's idle flush: when lines were last handed over, and the
+    /// packets seen by then.
+    private var lastFlush = monotonicMilliseconds()
+    private var seenAtLastFlush: UInt32 = 0
 
     init(handler: Handler, pcap: PcapHandle) {
         self.handler = handler
@@ -147,6 +157,28 @@ final class FileReader<Handler: CapturePacketHandler>: FilePacketReceiver {
                 handler.reopenFiles()   // SIGHUP while reading a pipe (`-r -`) for long
             }
         }
+    }
+
+    /// A pipe's read is about to wait for bytes (`PipeInput.whileWaiting`),
+    /// between packets: a stop signal ends the read; SIGHUP reopens the
+    /// files; lines of packets that came since the last flush are handed to
+    /// the writer once a second, so a quiet pipe's lines do not wait for a
+    /// full batch.
+    func whileWaiting() -> Bool {
+        if stopRequested.load(ordering: .relaxed) {
+            ending = .signal
+            return false
+        }
+        if reopenRequested.exchange(false, ordering: .relaxed) { handler.reopenFiles() }
+        let now = monotonicMilliseconds()
+        if now - lastFlush >= 1000 {
+            lastFlush = now
+            if seen != seenAtLastFlush {
+                seenAtLastFlush = seen
+                handler.flushLines()
+            }
+        }
+        return true
     }
 }
 

@@ -26,6 +26,9 @@ final class PacketBatch: @unchecked Sendable {
     private(set) var latestSecond = Int64.min
     /// Live: flush buffered lines and close ended periods after this batch.
     var tick = false
+    /// A capture file read from a pipe went idle: hand the buffered lines
+    /// to the writer after this batch (`CapturePacketHandler.flushLines`).
+    var flush = false
     /// SIGHUP: reopen the files after this batch.
     var reopen = false
     /// The last batch: workers finish their streams, the merger stops.
@@ -71,6 +74,7 @@ final class PacketBatch: @unchecked Sendable {
         latestSecond = .min
         helperOutput = nil
         tick = false
+        flush = false
         reopen = false
         isEnd = false
     }

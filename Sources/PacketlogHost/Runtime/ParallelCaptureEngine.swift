@@ -205,6 +205,11 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
         }
     }
 
+    func flushLines() {
+        batch.flush = true
+        dispatch()
+    }
+
     func reopenFiles() {
         batch.reopen = true
         dispatch()

@@ -86,10 +86,8 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
                     }
                 }
             }
-            if batch.tick {
-                router.flushAll()
-                writer.rollover(now: Int64(time(nil)))
-            }
+            if batch.tick || batch.flush { router.flushAll() }
+            if batch.tick { writer.rollover(now: Int64(time(nil))) }
             if batch.reopen {
                 router.flushAll()
                 writer.reopen()

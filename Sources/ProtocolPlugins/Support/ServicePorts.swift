@@ -17,7 +17,9 @@ public struct ServicePorts: Sendable {
         guard let option else { self.init(defaultPorts); return }
         var ports: [UInt16] = []
         for part in option.split(whereSeparator: { $0 == "," || $0 == " " }) {
-            guard let port = UInt16(part), port > 0 else {
+            // Digits only: `UInt16("+53")` would take a sign no port has.
+            guard part.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  let port = UInt16(part), port > 0 else {
                 throw ModuleConfigurationError(key: key, message: "'\(part)' is not a port number (1-65535)")
             }
             ports.append(port)
