@@ -269,6 +269,53 @@ final class FileMaintenanceTests: XCTestCase {
         XCTAssertEqual(try? readFile(dir + "/dns-20261127-05.log"), "late for hour 5\n", "the late line is kept, beside it")
     }
 
+    /// `gzip -n -c` of `text`.
+    func gzipped(_ text: String) -> [UInt8] {
+        let gzip = Process(), input = Pipe(), out = Pipe()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-n", "-c"]
+        gzip.standardInput = input
+        gzip.standardOutput = out
+        guard (try? gzip.run()) != nil else { return [] }
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.close()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        gzip.waitUntilExit()
+        return [UInt8](data)
+    }
+
+    func testACompressionCutShortIsResumedWhenTheWriterStarts() {
+        // A gzip killed mid-append (systemd stopping the service with its
+        // process group, a crash) left part of a member at the end of the
+        // .gz — which breaks `zcat` of whatever is appended after it — and
+        // the renamed file beside it, which nothing picked up again.
+        let dir = tempDirectory(), stem = dir + "/dns-20261127-"
+        let whole = gzipped("earlier run\n"), cut = gzipped("interrupted\n")
+        XCTAssertTrue(FileManager.default.createFile(atPath: stem + "05.log.gz", contents: Data(whole + cut.prefix(cut.count / 2))))
+        // The interrupted append had recorded where its member began.
+        XCTAssertTrue(FileManager.default.createFile(atPath: stem + "05.log.closing-4242-1-at-\(whole.count)", contents: Data("interrupted\n".utf8)))
+        // Stopped before its append began: renamed, no .gz yet.
+        XCTAssertTrue(FileManager.default.createFile(atPath: stem + "06.log.closing-4242-2", contents: Data("not begun\n".utf8)))
+        // Another module's file is not this writer's to touch.
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/http-20261127-06.log.closing-4242-3", contents: Data("http\n".utf8)))
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true,
+                                       rotateHook: "echo \"$1\" >> \"$(dirname \"$1\")/hook.txt\"")])
+        lines.finish()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains(where: { $0.hasPrefix("dns-") && $0.contains(".closing-") }) {
+            usleep(20_000)
+        }
+        usleep(300_000)   // the hooks have had time to run
+        XCTAssertEqual(gunzip(stem + "05.log.gz"), "earlier run\ninterrupted\n", "the partial member is cut off and the file appended whole")
+        XCTAssertEqual(gunzip(stem + "06.log.gz"), "not begun\n")
+        XCTAssertEqual(access(stem + "06.log.closing-4242-2", F_OK), -1)
+        XCTAssertEqual(((try? readFile(dir + "/http-20261127-06.log.closing-4242-3")) ?? "<missing>"), "http\n")
+        XCTAssertEqual(((try? readFile(dir + "/hook.txt")) ?? "").split(separator: "\n").sorted(), [stem + "05.log.gz", stem + "06.log.gz"].map { Substring($0) })
+        var info = stat()
+        XCTAssertEqual(stat(stem + "06.log.gz", &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600, "a .gz made when resuming has the log's mode")
+    }
+
     func testACaptureCyclingThroughHoursRunsEachFilesClosingStepOnce() {
         // Packets whose times cycle through six hours (a crafted or merged
         // capture): every line kept, and gzip and the hook run once per

@@ -24,9 +24,9 @@ enum FileMaintenance {
     /// a late line starts a new file instead of being appended while gzip
     /// reads it), then appends it as a gzip member to `<name>.gz`, created
     /// with the log's mode — never replacing a `.gz` an earlier run left
-    /// (`zcat` reads every member). If gzip fails, the renamed file stays.
-    /// The hook runs after compression, on the `.gz`, as its own
-    /// `/bin/sh -c` script.
+    /// (`zcat` reads every member); see `compressionScript`. If gzip fails,
+    /// the renamed file stays. The hook runs after compression, on the
+    /// `.gz`, as its own `/bin/sh -c` script.
     static func fileClosed(_ path: String, files: ModuleFiles, steps: inout ClosingSteps) {
         guard files.compress || files.rotateHook != nil else { return }
         // Renamed away since (logrotate, then SIGHUP): nothing to do here.
@@ -41,11 +41,55 @@ enum FileMaintenance {
             FileIO.printError("packetlog: cannot compress \(path): rename: \(String(cString: strerror(errno)))")
             return
         }
+        startCompression(of: closing, into: gz, files: files)
+    }
+
+    /// Appends `closing` to `gz` as a gzip member, then removes it and runs
+    /// the hook (`compressionScript`, in the background).
+    private static func startCompression(of closing: String, into gz: String, files: ModuleFiles) {
+        // Created here, with the log's mode (the shell would use its umask).
         let created = open(gz, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, files.fileMode)
         if created >= 0 { close(created) }
-        // $1 the renamed file, $2 the .gz, $3 the hook ("" when none).
-        let script = #"gzip -n -c -- "$1" >> "$2" && rm -f -- "$1" && { [ -z "$3" ] || exec /bin/sh -c "$3" packetlog-rotate "$2"; }"#
-        _ = spawnShell(script, arguments: [closing, gz, files.rotateHook ?? ""])
+        _ = spawnShell(compressionScript, arguments: [closing, gz, files.rotateHook ?? ""])
+    }
+
+    /// `$1` the renamed log file, `$2` the `.gz`, `$3` the hook ("" when
+    /// none). Under an exclusive `flock` on the `.gz` (so two appends to
+    /// one `.gz` never interleave: a restarted run's and an earlier run's,
+    /// or a resumed one's), the file is renamed once more to record where
+    /// its member starts (`…-at-<size of the .gz>`), appended with gzip and
+    /// removed; the lock is let go before the hook. If gzip is killed
+    /// mid-append (the service stopped with its process group, a crash),
+    /// the `-at-` file is still there, and `resumeInterruptedCompressions`
+    /// cuts the `.gz` back to that size (the partial member would break
+    /// `zcat` of everything after it) and appends it again.
+    static let compressionScript = #"""
+        exec 9>>"$2" && flock -x 9 || exit 1
+        [ -e "$1" ] || exit 0
+        case ${1##*/} in
+        *.log.closing-*-at-*) f=$1; truncate -s "<${1##*-at-}" -- "$2" || exit 1 ;;
+        *) f=$1-at-$(stat -c %s -- "$2") && mv -- "$1" "$f" || exit 1 ;;
+        esac
+        gzip -n -c -- "$f" >> "$2" && rm -f -- "$f" && exec 9>&- && { [ -z "$3" ] || exec /bin/sh -c "$3" packetlog-rotate "$2"; }
+        """#
+
+    /// Compressions an earlier run started and did not finish (packetlog,
+    /// or the gzip it started, killed before the end): every
+    /// `<name>.log.closing-…` file of the module's logs left in its
+    /// directory is compressed into `<name>.log.gz` again, after the `.gz`
+    /// is cut back to where the interrupted member began. Runs once, when
+    /// the writer starts; a compression still running (of a run that just
+    /// stopped) holds the `.gz`'s lock, and the resumed one then finds the
+    /// file gone and does nothing. With compression off the files are
+    /// left as they are (plain text, every line in them).
+    static func resumeInterruptedCompressions(_ files: ModuleFiles) {
+        guard files.compress else { return }
+        for name in FileIO.names(in: files.directory) {
+            guard let marker = name.firstRange(of: ".log.closing-") else { continue }
+            let log = String(name[..<marker.lowerBound]) + ".log"
+            guard logGroup(of: log, stem: files.stem) != nil else { continue }
+            startCompression(of: files.directory + "/" + name, into: files.directory + "/" + log + ".gz", files: files)
+        }
     }
 
     /// Deletes the module's closed files that the retention policy no longer

@@ -115,6 +115,9 @@ public final class LogWriter: @unchecked Sendable {
     // MARK: Writer thread
 
     private func run() {
+        if case .files(let modules) = target {
+            for files in modules { FileMaintenance.resumeInterruptedCompressions(files) }
+        }
         loop: while true {
             switch commands.pop() {
             case .write(let chunk):
