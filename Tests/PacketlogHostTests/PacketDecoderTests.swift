@@ -36,9 +36,9 @@ final class PacketDecoderTests: XCTestCase {
         return f + [UInt8(type >> 8), UInt8(type & 0xFF)] + body
     }
 
-    func decode(_ frame: [UInt8], link: LinkType, decoder: inout PacketDecoder) -> (PacketContext, [UInt8])? {
+    func decode(_ frame: [UInt8], link: LinkType, wireLength: Int? = nil, decoder: inout PacketDecoder) -> (PacketContext, [UInt8])? {
         frame.withUnsafeBytes { raw in
-            guard let p = decoder.decode(raw, wireLength: raw.count, time: time) else { return nil }
+            guard let p = decoder.decode(raw, wireLength: wireLength ?? raw.count, time: time) else { return nil }
             return (p, Array(p.payload))
         }
     }
@@ -140,6 +140,31 @@ final class PacketDecoderTests: XCTestCase {
         var d = PacketDecoder(linkType: .raw)
         let full = ipv4(udp(payload: Array(repeating: 7, count: 100)))
         XCTAssertNil(decode(Array(full.prefix(60)), link: .raw, decoder: &d))
+        XCTAssertEqual(d.statistics.truncated, 1)
+    }
+
+    func testIPv4TotalLengthZeroIsATSOPacketOfTheWholeFrame() throws {
+        // Captured on the sending host, a TSO/GSO super-packet can carry a
+        // total length of 0 (filled in per segment by the NIC); it was
+        // counted as malformed and its TCP payload (an HTTP response) lost.
+        let tcp: [UInt8] = [0x00, 0x50, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xFF, 0xFF, 0, 0, 0, 0] + udpPayload
+        var frame = ethernet(0x0800, ipv4(proto: 6, tcp))
+        frame[16] = 0; frame[17] = 0
+        var d = PacketDecoder(linkType: .ethernet)
+        XCTAssertEqual(try XCTUnwrap(decode(frame, link: .ethernet, decoder: &d)).1, udpPayload)
+        // Cut by the snaplen: counted as truncated, not decoded from part of it.
+        XCTAssertNil(decode(Array(frame.dropLast(2)), link: .ethernet, wireLength: frame.count, decoder: &d))
+        XCTAssertEqual(d.statistics.truncated, 1)
+        XCTAssertEqual(d.statistics.malformedIP, 0)
+    }
+
+    func testIPv6PayloadLengthZeroCutBySnaplenIsTruncated() {
+        // Payload length 0 (jumbogram, GSO): the length is the frame's on the
+        // wire, so a snaplen cut is seen as one.
+        var frame = ipv6(udp(payload: Array(repeating: 7, count: 100)))
+        frame[4] = 0; frame[5] = 0
+        var d = PacketDecoder(linkType: .raw)
+        XCTAssertNil(decode(Array(frame.prefix(80)), link: .raw, wireLength: frame.count, decoder: &d))
         XCTAssertEqual(d.statistics.truncated, 1)
     }
 

@@ -31,8 +31,8 @@ public struct PacketDecoder {
             return nil
         }
         switch etherType {
-        case .ipv4: return decodeIPv4(cursor, at: offset, time: time)
-        case .ipv6: return decodeIPv6(cursor, at: offset, time: time)
+        case .ipv4: return decodeIPv4(cursor, at: offset, wireLength: wireLength, time: time)
+        case .ipv6: return decodeIPv6(cursor, at: offset, wireLength: wireLength, time: time)
         default:
             statistics.notIP &+= 1
             return nil
@@ -84,7 +84,7 @@ public struct PacketDecoder {
     // MARK: IPv4
 
     @inlinable @inline(__always)
-    mutating func decodeIPv4(_ c: ByteCursor, at start: Int, time: PacketTime) -> PacketContext? {
+    mutating func decodeIPv4(_ c: ByteCursor, at start: Int, wireLength: Int, time: PacketTime) -> PacketContext? {
         // The fixed 20 bytes with one bounds check.
         guard let header = c.getPointer(at: start, length: 20), header.load(as: UInt8.self) >> 4 == 4 else {
             statistics.malformedIP &+= 1
@@ -97,14 +97,19 @@ public struct PacketDecoder {
         let src = IPAddress(ipv4: header.loadBigEndian(at: 12))
         let dst = IPAddress(ipv4: header.loadBigEndian(at: 16))
         let headerLength = Int(versionIHL & 0x0F) * 4
-        guard headerLength >= 20, Int(totalLength) >= headerLength else {
+        // The datagram ends at the total length (Ethernet padding follows).
+        // A total length of 0 is a TSO/GSO super-packet captured on the
+        // sending host (the length is filled in per segment later, as
+        // tcpdump also guesses): the datagram is the rest of the frame as
+        // it was on the wire.
+        let available = c.bytes.count - start
+        let declared = totalLength == 0 ? max(wireLength, c.bytes.count) - start : Int(totalLength)
+        guard headerLength >= 20, declared >= headerLength else {
             statistics.malformedIP &+= 1
             return nil
         }
-        // The datagram ends at the total length (Ethernet padding follows).
-        let available = c.bytes.count - start
-        let end = start + min(Int(totalLength), available)
-        let truncated = Int(totalLength) > available
+        let end = start + min(declared, available)
+        let truncated = declared > available
         if fragment & 0x3FFF != 0 {   // MF set or offset non-zero
             statistics.fragments &+= 1
             guard let defragmenter, !truncated, start + headerLength <= end,
@@ -123,7 +128,7 @@ public struct PacketDecoder {
     // MARK: IPv6
 
     @inlinable @inline(__always)
-    mutating func decodeIPv6(_ c: ByteCursor, at start: Int, time: PacketTime) -> PacketContext? {
+    mutating func decodeIPv6(_ c: ByteCursor, at start: Int, wireLength: Int, time: PacketTime) -> PacketContext? {
         // The fixed 40 bytes with one bounds check.
         guard let header = c.getPointer(at: start, length: 40), header.load(as: UInt8.self) >> 4 == 6 else {
             statistics.malformedIP &+= 1
@@ -134,7 +139,9 @@ public struct PacketDecoder {
         let src = IPAddress(ipv6High: header.loadBigEndian(at: 8), low: header.loadBigEndian(at: 16))
         let dst = IPAddress(ipv6High: header.loadBigEndian(at: 24), low: header.loadBigEndian(at: 32))
         let available = c.bytes.count - start - 40
-        let declared = payloadLength == 0 ? available : Int(payloadLength)   // 0: jumbogram, take what is there
+        // 0: a jumbogram (or a GSO super-packet): the rest of the frame as it
+        // was on the wire, so a snaplen cut still counts as truncated.
+        let declared = payloadLength == 0 ? max(wireLength, c.bytes.count) - start - 40 : Int(payloadLength)
         let end = start + 40 + min(declared, available)
         let truncated = declared > available
         var offset = start + 40
