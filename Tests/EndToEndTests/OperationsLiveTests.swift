@@ -518,6 +518,75 @@ final class OperationsLiveTests: XCTestCase {
         print("full disk: \(middle.count) of \(2 * burst) burst lines written, \(lost) lost; \(summary)")
     }
 
+    /// `--stdout` redirected to a file on a disk that fills: the failed
+    /// write is cut back to whole lines, and the descriptor's offset must
+    /// go back with it — else the next write, once space is freed, lands
+    /// past the end and leaves a hole of NUL bytes in the middle of the
+    /// log. A 128 KiB tmpfs; the capture comes through a pipe (`-r -`, its
+    /// lines flushed once a second), so the disk is filled and freed
+    /// between its parts: the lab fixture 3 times, 20 times, 5 times.
+    func testStandardOutputToAFileOnAFullDiskKeepsWholeLinesAndNoHole() throws {
+        try E2E.requireLab(["mount", "umount", "dd", "python3"])
+        let work = try E2E.temporaryDirectory("ops-stdout-full")
+        let disk = work.appendingPathComponent("disk")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let mount = try E2E.run(E2E.which("mount")!, ["-t", "tmpfs", "-o", "size=128k,mode=0700", "tmpfs", disk.path])
+        guard mount.status == 0 else { return XCTFail("cannot mount a tmpfs: \(mount.stderr)") }
+        defer {
+            let r = try? E2E.run(E2E.which("umount")!, [disk.path])
+            if r?.status != 0 { _ = try? E2E.run(E2E.which("umount")!, ["-l", disk.path]) }
+        }
+        let split = #"""
+        import sys
+        data = open(sys.argv[1], 'rb').read()
+        header, records = data[:24], data[24:]
+        parts = [header + records * 3, records * 20, records * 5]
+        for i, part in enumerate(parts):
+            open(f"{sys.argv[2]}/part{i + 1}", 'wb').write(part)
+        open(f"{sys.argv[2]}/all.pcap", 'wb').write(b''.join(parts))
+        """#
+        let script = [
+            #"set -e"#,
+            #"python3 -c "$SPLIT" "$PCAP" "$WORK""#,
+            #""$BIN" --protocol dns -r "$WORK/all.pcap" --stdout > "$WORK/reference.log" 2>/dev/null"#,
+            #"mkfifo "$WORK/fifo""#,
+            #""$BIN" --protocol dns -r - --stdout < "$WORK/fifo" > "$DISK/out.log" 2> "$WORK/stderr" & pl=$!"#,
+            #"exec 3> "$WORK/fifo""#,
+            #"cat "$WORK/part1" >&3; sleep 2.5"#,
+            #"dd if=/dev/zero of="$DISK/filler" bs=4k 2>/dev/null || true"#,
+            #"cat "$WORK/part2" >&3; sleep 3"#,
+            #"rm "$DISK/filler""#,
+            #"cat "$WORK/part3" >&3; exec 3>&-"#,
+            #"wait $pl"#,
+        ].joined(separator: "\n")
+        let r = try E2E.run("/usr/bin/env", ["SPLIT=\(split)", "PCAP=\(E2E.fixtures.appendingPathComponent("lab-dns.pcap").path)",
+                                             "WORK=\(work.path)", "DISK=\(disk.path)", "BIN=\(try E2E.binary())",
+                                             "/bin/sh", "-c", script], timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let stderr = (try? String(contentsOf: work.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
+        let out = try Data(contentsOf: disk.appendingPathComponent("out.log"))
+        XCTAssertFalse(out.contains(0), "a hole of NUL bytes in the output")
+        let reference = try String(contentsOf: work.appendingPathComponent("reference.log"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let text = String(decoding: out, as: UTF8.self)
+        XCTAssertTrue(text.hasSuffix("\n"), "ends with a whole line")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        // Whole lines of the reference, in its order, the last one included.
+        var next = reference.startIndex
+        for line in lines {
+            guard let found = reference[next...].firstIndex(of: line) else { return XCTFail("not a line of the reference, or out of order: \(line)") }
+            next = found + 1
+        }
+        XCTAssertEqual(lines.last, reference.last, "the lines after the space was freed are written")
+        XCTAssertEqual(Array(lines.prefix(120)), Array(reference.prefix(120)), "the lines before the disk filled are written")
+        guard let (summary, c) = E2E.summaryCounters(stderr) else { return XCTFail("no summary: \(stderr)") }
+        XCTAssertTrue(stderr.contains("packetlog: cannot write log lines ("), stderr)
+        XCTAssertGreaterThan(c["lines-lost"] ?? 0, 0, summary)
+        XCTAssertEqual(c["lines-written"], UInt64(lines.count), summary)
+        XCTAssertEqual((c["lines-written"] ?? 0) + (c["lines-lost"] ?? 0), UInt64(reference.count), summary)
+    }
+
     // MARK: 5. SIGTERM with --workers 2
 
     /// The parallel pipeline on the live veth: a burst of queries from eight
