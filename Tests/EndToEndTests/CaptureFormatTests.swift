@@ -33,6 +33,49 @@ final class CaptureFormatTests: XCTestCase {
         return b
     }
 
+    /// A pcapng whose interface counts time in `resolution` units (if_tsresol
+    /// 10^-resolution s) and whose packets carry the raw 64-bit times
+    /// `times` (cycled): libpcap hands on any 64-bit second it makes of them.
+    func pcapng(_ linkType: UInt32, _ records: [Record], resolution: UInt8, times: [UInt64]) -> [UInt8] {
+        func block(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
+            let padded = body + [UInt8](repeating: 0, count: (4 - body.count % 4) % 4)
+            let total = UInt32(12 + padded.count)
+            return le32(type) + le32(total) + padded + le32(total)
+        }
+        var b = block(0x0A0D_0D0A, le32(0x1A2B_3C4D) + le16(1) + le16(0) + le32(0xFFFF_FFFF) + le32(0xFFFF_FFFF))
+        b += block(1, le16(UInt16(linkType)) + le16(0) + le32(262_144) + le16(9) + le16(1) + [resolution, 0, 0, 0] + le16(0) + le16(0))
+        for (i, r) in records.enumerated() {
+            let t = times[i % times.count]
+            b += block(6, le32(0) + le32(UInt32(t >> 32)) + le32(UInt32(t & 0xFFFF_FFFF)) + le32(r.caplen) + le32(r.length) + r.data)
+        }
+        return b
+    }
+
+    func testPcapngTimesAtBothEndsOfInt64NeitherTrapNorLoseALine() throws {
+        // A crafted pcapng with a time unit of one second can put packets at
+        // Int64.max and Int64.min seconds in one batch: the merger's span of
+        // a batch's seconds (latest − earliest) overflowed, a trap on `-r`.
+        let (linkType, recs) = records(of: Array(try Data(contentsOf: E2E.fixtures.appendingPathComponent("lab-dns.pcap"))))
+        let dir = try E2E.temporaryDirectory("format-extreme")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("extreme.pcapng")
+        try Data(pcapng(linkType, recs, resolution: 0, times: [0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF, 0]))
+            .write(to: file)
+        for workers in ["0", "1"] {
+            let logs = dir.appendingPathComponent("logs-\(workers)")
+            let out = try E2E.run(try E2E.binary(), ["--protocol", "dns", "-r", file.path, "--workers", workers, "-d", logs.path], timeout: 60)
+            XCTAssertEqual(out.status, 0, out.stderr)
+            guard let (summary, c) = E2E.summaryCounters(out.stderr) else { return XCTFail("no summary: \(out.stderr)") }
+            XCTAssertEqual(c["dns-logged"], 40, summary)
+            XCTAssertEqual(c["lines-written"], 40, summary)
+            var lines = 0
+            for name in try FileManager.default.contentsOfDirectory(atPath: logs.path) {
+                lines += try String(contentsOf: logs.appendingPathComponent(name), encoding: .utf8).split(separator: "\n").count
+            }
+            XCTAssertEqual(lines, 40, "every line is in a file")
+        }
+    }
+
     func pcapng(_ linkType: UInt32, _ records: [Record]) -> [UInt8] {
         func block(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
             let padded = body + [UInt8](repeating: 0, count: (4 - body.count % 4) % 4)
