@@ -306,7 +306,13 @@ struct PacketlogCommand: ParsableCommand {
 
         let pcap: PcapHandle
         if let readFile {
-            pcap = try PcapHandle.openFile(readFile)
+            do {
+                pcap = try PcapHandle.openFile(readFile)
+            } catch where stopRequested.load(ordering: .relaxed) {
+                // SIGINT/SIGTERM while a pipe's writer had not sent the header yet.
+                log.info("stopped before the capture file's header arrived: no packet read")
+                return
+            }
         } else {
             guard let device = host.string("interface") ?? CaptureInterfaces.defaultInterface() else {
                 throw UsageError("no default interface found: pass one with -i")
@@ -329,6 +335,11 @@ struct PacketlogCommand: ParsableCommand {
         if toStandardOutput {
             target = .standardOutput
         } else {
+            let compressing = files.filter(\.compress).map(\.stem)
+            let missing = compressing.isEmpty ? [] : FileMaintenance.missingCompressionTools()
+            if !missing.isEmpty {
+                throw UsageError("compress = true (\(compressing.joined(separator: ", "))) needs gzip, flock, truncate and stat; not on the PATH: \(missing.joined(separator: ", ")): install them or set compress = false")
+            }
             for dir in Set(files.map(\.directory)).sorted() {
                 do { try FileIO.makeDirectories(dir) } catch {
                     throw UsageError("cannot write log files in '\(dir)': \(String(cString: strerror(error.errno))); create it or pick another with -d")

@@ -48,6 +48,38 @@ final class ErrorMessageTests: XCTestCase {
         XCTAssertTrue(err.contains("packetlog: error: cannot read capture file '\(notPcap.path)': "), err)
     }
 
+    func testAnUnsupportedLinkTypeIsAnErrorNotACrash() throws {
+        // A capture of link type 147 (user-defined): the handle was closed
+        // and its buffer freed twice (the initializer's throw ran deinit
+        // too), an abort instead of the message — from a file and a pipe.
+        let dir = try E2E.temporaryDirectory("link147")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+        let capture = dir.appendingPathComponent("user.pcap")
+        try Data(le32(0xA1B2_C3D4) + [2, 0, 4, 0] + le32(0) + le32(0) + le32(65_535) + le32(147)
+                 + le32(1) + le32(0) + le32(4) + le32(4) + [1, 2, 3, 4]).write(to: capture)
+        let fromFile = try failure(["--protocol", "dns", "-r", capture.path], directory: dir)
+        XCTAssertEqual(fromFile, "packetlog: error: unsupported link type 147 (unnamed): packetlog decodes Ethernet, Linux SLL/SLL2, raw IP and BSD loopback\n")
+        let piped = try E2E.run("/bin/sh", ["-c", #"cat "$1" | "$2" --protocol dns -r - -d "$3""#, "sh", capture.path, try E2E.binary(),
+                                            dir.appendingPathComponent("logs").path], timeout: 30)
+        XCTAssertEqual(piped.status, 1)
+        XCTAssertEqual(piped.stderr, fromFile)
+    }
+
+    func testCompressionWithoutItsToolsIsRefusedAtStart() throws {
+        // Without flock, truncate or gzip every compression would fail in
+        // the background and the renamed files pile up, never deleted.
+        let dir = try E2E.temporaryDirectory("no-tools")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("compress.conf")
+        try Data("[dns]\ncompress = true\n".utf8).write(to: config)
+        let out = try E2E.run("/usr/bin/env", ["PATH=\(dir.path)", try E2E.binary(), "--config", config.path, "--protocol", "dns",
+                                               "-r", pcap, "-d", dir.appendingPathComponent("logs").path], timeout: 30)
+        XCTAssertEqual(out.status, 1)
+        XCTAssertEqual(out.stderr, "packetlog: error: compress = true (dns) needs gzip, flock, truncate and stat; not on the PATH: gzip (gzip), flock (util-linux), truncate (coreutils), stat (coreutils): install them or set compress = false\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("logs").path), "nothing written")
+    }
+
     func testUnwritableDirectory() throws {
         // A regular file where the directory should be: no directory can be created there.
         let dir = try E2E.temporaryDirectory("unwritable")

@@ -132,6 +132,31 @@ final class GoldenFileTests: XCTestCase {
         XCTAssertEqual(c["lines-lost"], 0, summary)
     }
 
+    /// SIGTERM while the pipe's writer has not even sent the file header
+    /// (libpcap waits for it while opening): a prompt clean stop, not a
+    /// wait for the writer (the stop was not seen until bytes came).
+    func testSIGTERMBeforeAPipesHeaderIsAPromptCleanStop() throws {
+        let work = try E2E.temporaryDirectory("golden-pipe-no-header")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let fifo = work.appendingPathComponent("fifo").path
+        let script = [
+            #"mkfifo "$FIFO""#,
+            #""$BIN" --protocol dns -r - -d "$LOGS" < "$FIFO" & pl=$!"#,
+            #"exec 3> "$FIFO""#,
+            #"sleep 0.5; kill -TERM $pl"#,
+            #"i=0; while kill -0 $pl 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done"#,
+            #"exec 3>&-"#,
+            #"wait $pl; echo "status $? after $i""#,
+        ].joined(separator: "\n")
+        let r = try E2E.run("/usr/bin/env", ["FIFO=\(fifo)", "BIN=\(try E2E.binary())", "LOGS=\(work.appendingPathComponent("logs").path)",
+                                             "/bin/sh", "-c", script], timeout: 60)
+        let words = String(decoding: r.stdout, as: UTF8.self).split(separator: " ")
+        XCTAssertEqual(words.first.map(String.init), "status", r.stderr)
+        XCTAssertEqual(words.dropFirst().first.map(String.init), "0", "a clean stop: \(r.stderr)")
+        XCTAssertLessThan(Int(words.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99, 30, "stopped within 3 s of the signal")
+        XCTAssertEqual(r.stderr, "packetlog: stopped before the capture file's header arrived: no packet read\n")
+    }
+
     /// `-r -` from a pipe whose writer goes quiet (`tcpdump -U -w - |
     /// packetlog -r -` on a calm network): the lines of the packets already
     /// read reach the files within a second or two, while the pipe is still

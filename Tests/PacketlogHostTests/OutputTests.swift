@@ -316,6 +316,59 @@ final class FileMaintenanceTests: XCTestCase {
         XCTAssertEqual(info.st_mode & 0o777, 0o600, "a .gz made when resuming has the log's mode")
     }
 
+    /// Waits until no `dns-` file of `dir` is waiting for compression.
+    func waitForDNSCompressions(_ dir: String) {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains(where: { $0.hasPrefix("dns-") && $0.contains(".closing-") }) {
+            usleep(20_000)
+        }
+    }
+
+    func testAResumedPlainLeftoverIsNotCutOffByTheRepairOfAnEarlierAppend() {
+        // Two leftovers for one .gz — an append cut short (…-at-N) and a file
+        // whose append never began — are resumed by one script each, in
+        // either order: the plain one, first to the lock, was appended after
+        // the partial member and then cut off with it by the repair.
+        for plainFirst in [true, false] {
+            let dir = tempDirectory(), stem = dir + "/dns-20261127-05.log"
+            let whole = gzipped("earliest\n"), cut = gzipped("cut short\n")
+            XCTAssertTrue(FileManager.default.createFile(atPath: stem + ".gz", contents: Data(whole + cut.prefix(cut.count / 2))))
+            // The serial orders the directory listing, so the resume order.
+            let (a, b) = plainFirst ? ("1", "2") : ("2", "1")
+            XCTAssertTrue(FileManager.default.createFile(atPath: stem + ".closing-77-\(b)-at-\(whole.count)", contents: Data("cut short\n".utf8)))
+            XCTAssertTrue(FileManager.default.createFile(atPath: stem + ".closing-78-\(a)", contents: Data("never begun\n".utf8)))
+            Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true)]).finish()
+            waitForDNSCompressions(dir)
+            XCTAssertEqual(gunzip(stem + ".gz"), "earliest\ncut short\nnever begun\n", "plain first: \(plainFirst)")
+        }
+    }
+
+    func testAFailedGzipLeavesTheGzipWholeAndTheFileForTheNextStart() throws {
+        // gzip failing mid-append (a full disk) left its partial member at
+        // the end of the .gz until the next start: `zcat` of the hour broke.
+        let dir = tempDirectory(), tools = tempDirectory(), stem = dir + "/dns-20261127-05.log"
+        let fake = tools + "/gzip"
+        XCTAssertTrue(FileManager.default.createFile(atPath: fake, contents: Data("#!/bin/sh\nprintf 'half a member'\ntouch \"$0.ran\"\nexit 1\n".utf8),
+                                                    attributes: [.posixPermissions: 0o755]))
+        let path = String(cString: getenv("PATH"))
+        setenv("PATH", tools + ":" + path, 1)
+        let failing = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true)])
+        for hour in 5...(5 + LogWriter.periodsOpenPerFile) { failing.line("hour \(hour)", hour: hour) }   // hour 5 is closed
+        failing.finish()
+        XCTAssertTrue(waitFor(fake + ".ran"), "the failing gzip ran")
+        usleep(300_000)   // and the script after it
+        setenv("PATH", path, 1)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+        XCTAssertEqual(names.filter { $0.hasPrefix("dns-20261127-05.log.closing-") && $0.hasSuffix("-at-0") }.count, 1, "\(names)")
+        var info = stat()
+        XCTAssertEqual(stat(stem + ".gz", &info), 0)
+        XCTAssertEqual(info.st_size, 0, "the partial member is cut off at once")
+        // The next start finishes it with a working gzip.
+        Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true)]).finish()
+        waitForDNSCompressions(dir)
+        XCTAssertEqual(gunzip(stem + ".gz"), "hour 5\n")
+    }
+
     func testACaptureCyclingThroughHoursRunsEachFilesClosingStepOnce() {
         // Packets whose times cycle through six hours (a crafted or merged
         // capture): every line kept, and gzip and the hook run once per

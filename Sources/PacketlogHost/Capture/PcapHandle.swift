@@ -61,17 +61,20 @@ public final class PcapHandle {
 
     private init(handle: OpaquePointer, isLive: Bool, source: String, fileBuffer: UnsafeMutableRawPointer? = nil,
                  pipeInput: PipeInput? = nil) throws {
-        self.handle = handle
-        self.isLive = isLive
-        self.source = source
-        self.fileBuffer = fileBuffer
-        self.pipeInput = pipeInput
-        self.linkType = LinkType(rawValue: pcap_datalink(handle))
+        // Checked before any stored property is set: once all are, a throw
+        // still runs `deinit`, which would close and free them a second time.
+        let linkType = LinkType(rawValue: pcap_datalink(handle))
         guard linkType.isSupported else {
             pcap_close(handle)
             fileBuffer?.deallocate()
             throw CaptureError.unsupportedLink(linkType.rawValue)
         }
+        self.handle = handle
+        self.isLive = isLive
+        self.source = source
+        self.fileBuffer = fileBuffer
+        self.pipeInput = pipeInput
+        self.linkType = linkType
     }
 
     deinit {
@@ -105,10 +108,13 @@ public final class PcapHandle {
         var status = stat()
         let isRegular = fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
         let pipeInput = isRegular ? nil : PipeInput(descriptor: descriptor, ownsDescriptor: path != "-")
-        let stream = pipeInput.map { $0.openStream() } ?? fdopen(descriptor, "rb")
+        // Standard input as a regular file (`-r - < file.pcap`): a duplicate,
+        // so closing the stream leaves descriptor 0 to the process.
+        let streamDescriptor = pipeInput == nil && path == "-" ? dup(descriptor) : descriptor
+        let stream = pipeInput.map { $0.openStream() } ?? (streamDescriptor >= 0 ? fdopen(streamDescriptor, "rb") : nil)
         guard let file = stream else {
             let why = String(cString: strerror(errno))
-            if pipeInput == nil && path != "-" { close(descriptor) }
+            if pipeInput == nil && streamDescriptor >= 0 && streamDescriptor != STDIN_FILENO { close(streamDescriptor) }
             throw failure(why)
         }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileReadBufferBytes, alignment: 64)

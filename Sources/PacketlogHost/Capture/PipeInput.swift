@@ -19,8 +19,9 @@ final class PipeInput {
     private let ownsDescriptor: Bool
     /// Called on the capture thread, between packets, before each wait for
     /// bytes; `false` ends the read (it fails with EINTR, and the capture
-    /// loop reports why it stopped). Set by the capture loop.
-    var whileWaiting: () -> Bool = { true }
+    /// loop reports why it stopped). Set by the capture loop; until then
+    /// (libpcap reading the file's header) a stop signal ends the read.
+    var whileWaiting: () -> Bool = { !stopRequested.load(ordering: .relaxed) }
     /// The longest wait before `whileWaiting` is called again.
     static let pollMilliseconds: Int32 = 200
 

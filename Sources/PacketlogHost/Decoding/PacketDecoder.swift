@@ -103,7 +103,8 @@ public struct PacketDecoder {
         // tcpdump also guesses): the datagram is the rest of the frame as
         // it was on the wire.
         let available = c.bytes.count - start
-        let declared = totalLength == 0 ? max(wireLength, c.bytes.count) - start : Int(totalLength)
+        // (A fragment never is one: its length must be its own.)
+        let declared = totalLength == 0 && fragment & 0x3FFF == 0 ? max(wireLength, c.bytes.count) - start : Int(totalLength)
         guard headerLength >= 20, declared >= headerLength else {
             statistics.malformedIP &+= 1
             return nil

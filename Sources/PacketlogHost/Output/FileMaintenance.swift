@@ -8,7 +8,7 @@ import Glibc
 /// background, the rotation hook, and the retention policy. Runs on the
 /// writer thread, never on the capture thread; child processes are not
 /// waited for (they are reaped later), so a slow gzip never blocks writing.
-enum FileMaintenance {
+public enum FileMaintenance {
     /// Starts compression and/or the hook for a file just closed, once
     /// per file and run (`steps`).
     ///
@@ -54,24 +54,55 @@ enum FileMaintenance {
     }
 
     /// `$1` the renamed log file, `$2` the `.gz`, `$3` the hook ("" when
-    /// none). Under an exclusive `flock` on the `.gz` (so two appends to
-    /// one `.gz` never interleave: a restarted run's and an earlier run's,
-    /// or a resumed one's), the file is renamed once more to record where
-    /// its member starts (`…-at-<size of the .gz>`), appended with gzip and
-    /// removed; the lock is let go before the hook. If gzip is killed
-    /// mid-append (the service stopped with its process group, a crash),
-    /// the `-at-` file is still there, and `resumeInterruptedCompressions`
-    /// cuts the `.gz` back to that size (the partial member would break
-    /// `zcat` of everything after it) and appends it again.
+    /// none). Under an exclusive `flock` on the `.gz` (two appends to one
+    /// `.gz` never interleave: a restarted run's and an earlier run's, or a
+    /// resumed one's), in the `.gz`'s directory (names without glob
+    /// characters):
+    ///
+    /// 1. an append to this `.gz` that was cut short — gzip killed with the
+    ///    service's process group, a crash, a full disk — left its file
+    ///    renamed `…-at-<size of the .gz before it>`: the `.gz` is cut back
+    ///    to that size (a partial member breaks `zcat` of everything after
+    ///    it) and the file appended again;
+    /// 2. the file is renamed to record where its member begins
+    ///    (`…-at-<size>`), appended, and removed; if gzip fails the `.gz` is
+    ///    cut back at once and the file stays for step 1 of the next
+    ///    compression of this `.gz` or the next start
+    ///    (`resumeInterruptedCompressions`);
+    /// 3. the lock is let go, and the hook runs if anything was appended.
+    ///
+    /// Any failure leaves the file, with every line, for a later run.
     static let compressionScript = #"""
-        exec 9>>"$2" && flock -x 9 || exit 1
-        [ -e "$1" ] || exit 0
-        case ${1##*/} in
-        *.log.closing-*-at-*) f=$1; truncate -s "<${1##*-at-}" -- "$2" || exit 1 ;;
-        *) f=$1-at-$(stat -c %s -- "$2") && mv -- "$1" "$f" || exit 1 ;;
-        esac
-        gzip -n -c -- "$f" >> "$2" && rm -f -- "$f" && exec 9>&- && { [ -z "$3" ] || exec /bin/sh -c "$3" packetlog-rotate "$2"; }
+        exec 9>>"$2" && flock -x 9 && cd -- "${2%/*}" || exit 1
+        gz=${2##*/}; appended=
+        for f in "${gz%.gz}".closing-*-at-*; do
+            [ -e "$f" ] || continue
+            n=${f##*-at-}
+            truncate -s "<$n" -- "$gz" || exit 1
+            gzip -n -c -- "$f" >> "$gz" || { truncate -s "<$n" -- "$gz"; exit 1; }
+            rm -f -- "$f"; appended=1
+        done
+        f=${1##*/}
+        if [ -e "$f" ]; then
+            n=$(stat -c %s -- "$gz") && mv -- "$f" "$f-at-$n" || exit 1
+            gzip -n -c -- "$f-at-$n" >> "$gz" || { truncate -s "<$n" -- "$gz"; exit 1; }
+            rm -f -- "$f-at-$n"; appended=1
+        fi
+        exec 9>&-
+        [ -n "$appended" ] && [ -n "$3" ] && exec /bin/sh -c "$3" packetlog-rotate "$2"
+        exit 0
         """#
+
+    /// The commands `compressionScript` runs, each with what provides it,
+    /// that are not on the `PATH` (checked at start-up when a module
+    /// compresses, so a missing one is an error, not files piling up).
+    public static func missingCompressionTools() -> [String] {
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+        let directories = path.split(separator: ":").map(String.init)
+        return [("gzip", "gzip"), ("flock", "util-linux"), ("truncate", "coreutils"), ("stat", "coreutils")].compactMap { tool, package in
+            directories.contains { access($0 + "/" + tool, X_OK) == 0 } ? nil : "\(tool) (\(package))"
+        }
+    }
 
     /// Compressions an earlier run started and did not finish (packetlog,
     /// or the gzip it started, killed before the end): every

@@ -40,7 +40,7 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
     func runFile() -> CaptureEnding {
         let reader = FileReader(handler: handler, pcap: pcap)
         pcap.pipeInput?.whileWaiting = { [unowned reader] in reader.whileWaiting() }
-        defer { pcap.pipeInput?.whileWaiting = { true } }
+        defer { pcap.pipeInput?.whileWaiting = { !stopRequested.load(ordering: .relaxed) } }
         let status = withExtendedLifetime(reader) {
             pcap.readAll(user: Unmanaged<FilePacketReceiver>.passUnretained(reader).toOpaque()) { user, header, data in
                 guard let user, let header, let data else { return }
