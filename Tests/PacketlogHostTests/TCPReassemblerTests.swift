@@ -51,6 +51,32 @@ final class TCPReassemblerTests: XCTestCase {
         XCTAssertEqual(m.seen.first?.second, 3)
     }
 
+    func testStreamStartMarksADirectionsFirstBytesAgainAfterANewSYN() {
+        // Modules start their per-connection state afresh at a stream start
+        // (PacketContext.streamStart); a direction object reused for the new
+        // connection on the same ports must count as new, and bytes left
+        // waiting (nothing consumed yet) still begin the stream.
+        let r = TCPReassembler()
+        var starts: [Bool] = []
+        func feed(seq: UInt32, _ payload: [UInt8], flags: TCPFlags = [.ack]) {
+            payload.withUnsafeBytes { raw in
+                let p = PacketContext(time: PacketTime(seconds: 0, nanoseconds: 0), source: client, destination: server,
+                                      sourcePort: 40000, destinationPort: 53, transport: .tcp, tcpFlags: flags, tcpSequence: seq, payload: raw)
+                r.process(p) { stream in
+                    starts.append(r.deliversStreamStart)
+                    return stream.count >= 2 ? 2 : 0
+                }
+            }
+        }
+        feed(seq: 100, [], flags: [.syn])
+        feed(seq: 101, [1])          // waits: nothing consumed
+        feed(seq: 102, [2, 3])       // consumes 2 of 3
+        feed(seq: 104, [4])          // consumes the rest's 2
+        feed(seq: 5000, [], flags: [.syn])   // the same ports, a new connection
+        feed(seq: 5001, [9, 9])
+        XCTAssertEqual(starts, [true, true, false, true])
+    }
+
     func testSeveralMessagesInOneSegmentStayInStreamOrder() {
         let r = TCPReassembler(), m = Messages()
         feed(r, m, seq: 1, framed("a") + framed("b") + framed("c"))

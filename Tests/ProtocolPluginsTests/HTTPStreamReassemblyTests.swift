@@ -66,8 +66,11 @@ struct HTTPStreamHarness {
                                        transport: .tcp, tcpFlags: flags, tcpSequence: seq,
                                        sourceIsLocal: !toServer, destinationIsLocal: toServer, payload: bytes)
             guard module.wants(packet) else { return }
+            // As the host's ModuleRunner does.
             reassembler.process(packet) { stream in
-                module.decodeStream(packet, stream: stream, into: &emitter)
+                var segment = packet
+                segment.streamStart = reassembler.deliversStreamStart
+                return module.decodeStream(segment, stream: stream, into: &emitter)
             }
         }
         return emitter.records.map { record in
@@ -276,6 +279,62 @@ final class HTTPStreamBodyTests: HTTPStreamTestCase {
 }
 
 // MARK: - Caps and garbage
+
+// MARK: - A new connection on the same addresses and ports
+
+/// The module's one piece of per-connection state, which requests are HEAD,
+/// must not outlive the connection: busy proxies reuse a client port for
+/// the same server soon, and a request left unanswered (a reset, a 101
+/// upgrade) made the next connection's responses framed wrongly.
+final class HTTPStreamConnectionReuseTests: HTTPStreamTestCase {
+    /// The server resets the connection; a new one starts on the same ports.
+    func reconnect() {
+        _ = http.segment([], toServer: false, seq: http.serverNext, flags: [.rst], at: 2)
+        _ = http.segment([], toServer: true, seq: 50_000, flags: [.syn], at: 3)
+        _ = http.segment([], toServer: false, seq: 90_000, flags: [.syn, .ack], at: 3)
+        http.clientNext = 50_001
+        http.serverNext = 90_001
+    }
+
+    func testAHEADLeftUnansweredDoesNotTakeTheNextConnectionsBody() {
+        // Its body was read as a message start: the next response was lost.
+        XCTAssertEqual(http.request("HEAD /x HTTP/1.1\r\nHost: h\r\n\r\n", at: 1).count, 1)
+        reconnect()
+        XCTAssertEqual(http.request("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", at: 4).count, 2)
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", at: 5),
+                       [H.cr(5) + "HTTP/1.1 200 OK 5 -", H.cr(5) + "HTTP/1.1 404 Not Found 0 -"])
+    }
+
+    func testABodyThatLooksLikeAResponseIsNotLoggedAsOne() {
+        // A body (TRACE, message/http) holding a response: logged as a line of its own.
+        _ = http.request("HEAD /x HTTP/1.1\r\n\r\n", at: 1)
+        reconnect()
+        _ = http.request("GET /a HTTP/1.1\r\n\r\n", at: 4)
+        let body = "HTTP/1.1 200 FORGED\r\nContent-Length: 0\r\n\r\n"
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body, at: 5),
+                       [H.cr(5) + "HTTP/1.1 200 OK \(body.utf8.count) -"])
+    }
+
+    func testAnUpgradedConnectionsRequestDoesNotFrameTheNextConnectionsHEAD() {
+        // The 101's request stayed "unanswered": the next connection's HEAD
+        // response was framed by its Content-Length, swallowing the next one.
+        _ = http.request("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", at: 1)
+        XCTAssertEqual(http.response("HTTP/1.1 101 Switching Protocols\r\n\r\n", at: 1).count, 1)
+        reconnect()
+        _ = http.request("HEAD /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", at: 4)
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", at: 5),
+                       [H.cr(5) + "HTTP/1.1 200 OK 40 -", H.cr(5) + "HTTP/1.1 404 Not Found 0 -"])
+    }
+
+    func testPipelinedHEADOnOneConnectionStillFramesItsResponse() {
+        // The fresh start is per connection, not per segment: a HEAD whose
+        // response comes in a later segment of the same connection is kept.
+        _ = http.request("HEAD /a HTTP/1.1\r\n\r\n", at: 1)
+        _ = http.request("GET /b HTTP/1.1\r\n\r\n", at: 2)
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", at: 3),
+                       [H.cr(3) + "HTTP/1.1 200 OK 40 -", H.cr(3) + "HTTP/1.1 404 Not Found 0 -"])
+    }
+}
 
 final class HTTPStreamLimitTests: HTTPStreamTestCase {
     func testHeaderBlockThatNeverCompletesIsLoggedPartiallyAtTheCapAndTheRestSkipped() {

@@ -45,7 +45,9 @@ public struct ModuleRunner<Module: PacketlogModule>: ModuleDispatch {
         lines.module = index
         if packet.isTCP, let reassembler {
             reassembler.process(packet) { stream in
-                module.decodeStream(packet, stream: stream, into: &lines)
+                var segment = packet
+                segment.streamStart = reassembler.deliversStreamStart
+                return module.decodeStream(segment, stream: stream, into: &lines)
             }
         } else {
             module.decode(packet, into: &lines)

@@ -114,6 +114,10 @@ public final class TCPReassembler {
         return bytes
     }
 
+    /// While `process` calls its consumer: whether the stream it hands over
+    /// begins at the direction's first byte (`PacketContext.streamStart`).
+    public private(set) var deliversStreamStart = false
+
     /// Hands in-order segments of a direction that holds nothing straight
     /// to the consumer (no copy); off only to compare with the buffered path.
     var deliversDirectly = true
@@ -176,6 +180,7 @@ public final class TCPReassembler {
         }
         if !packet.payload.isEmpty {
             let before = stream.heldBytes
+            deliversStreamStart = !stream.consumedAny
             if deliversDirectly, stream.takesDirectly(at: dataSequence) {
                 // The usual case (a whole message per segment): no copy, no buffer.
                 stream.acceptDirect(packet.payload, consumed: max(0, consume(packet.payload)))

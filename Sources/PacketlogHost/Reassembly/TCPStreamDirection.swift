@@ -14,6 +14,8 @@ final class TCPStreamDirection {
     var start = 0
     /// Bytes the module asked to skip that have not arrived yet.
     var skip = 0
+    /// Whether the consumer has consumed any byte of this direction.
+    var consumedAny = false
     /// Out-of-order pieces, sorted by sequence, never overlapping.
     var pending: [(sequence: UInt32, bytes: [UInt8])] = []
     /// Sequence number of the FIN, when seen.
@@ -40,6 +42,7 @@ final class TCPStreamDirection {
         self.initialSequence = initialSequence
         skip = 0
         finSequence = nil
+        consumedAny = false
     }
 
     /// Forgets the bytes held and lets go of their storage: an ended
@@ -74,6 +77,7 @@ final class TCPStreamDirection {
     /// consumed `consumed` bytes: keeps the rest, or skips what it asked for
     /// beyond the payload. The same state as `insert` then `consume`.
     func acceptDirect(_ payload: UnsafeRawBufferPointer, consumed: Int) {
+        if consumed > 0 { consumedAny = true }
         nextSequence = nextSequence &+ UInt32(payload.count)
         if consumed >= payload.count {
             skip = consumed - payload.count
@@ -185,6 +189,7 @@ final class TCPStreamDirection {
 
     /// Drops `count` consumed bytes (or more: the rest is skipped as it arrives).
     func consume(_ count: Int) {
+        if count > 0 { consumedAny = true }
         let available = contiguous
         if count >= available {
             skip += count - available

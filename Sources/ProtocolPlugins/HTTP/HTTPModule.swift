@@ -100,6 +100,10 @@ public struct HTTPModule: PacketlogModule {
     public mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
         let count = stream.count
         let key = TCPFlowKey(packet)
+        // A new connection on the addresses and ports of an earlier one: its
+        // unanswered requests (a HEAD before a reset, a 101 upgrade) are not
+        // this one's, and would frame its responses wrongly.
+        if packet.streamStart { pendingRequests.forget(key) }
         let sequence = HTTPWaitingMessages.streamSequence(packet, streamCount: count)
         if !waiting.entries.isEmpty, waiting.stillWaiting(key, sequence: sequence, stream: stream) { return 0 }
         /// Consumes up to `offset`, where an element needing `need` waits.

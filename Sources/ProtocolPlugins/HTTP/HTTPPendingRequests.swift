@@ -37,6 +37,12 @@ struct HTTPPendingRequests {
         entries[key, default: Entry()].record(isHEAD: isHEAD)
     }
 
+    /// The connection whose client → server direction is `key` starts
+    /// afresh (its first bytes): earlier requests on these ports are over.
+    mutating func forget(_ key: TCPFlowKey) {
+        if !entries.isEmpty { entries[key] = nil }
+    }
+
     /// A final (non-1xx) response on the connection whose client → server
     /// direction is `key`: whether it answers a HEAD request.
     mutating func finalResponseSeen(_ key: TCPFlowKey) -> Bool {
