@@ -55,6 +55,23 @@ final class HTTPResponseTests: HTTPTestCase {
         XCTAssertEqual(http.response(segment), [cr + "HTTP/1.1 200 OK 999 -", cr + "HTTP/1.1 204 No Content - -"])
     }
 
+    func testAFoldedTransferEncodingEndingInChunkedIsChunked() {
+        // `gzip,` then ` chunked` on a continuation line is `gzip, chunked`
+        // (a fold is one space): it was taken as not chunked, which stopped
+        // the search (and, on a stream, lost every later response).
+        let body = "5\r\nhello\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\r\n chunked\r\n\r\n" + body),
+                       [cr + "HTTP/1.1 200 OK - -", cr + "HTTP/1.1 204 No Content - -"])
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n \r\n chunked\r\n\r\n" + body),
+                       [cr + "HTTP/1.1 200 OK - -", cr + "HTTP/1.1 204 No Content - -"], "blank lines before it")
+        // Not chunked: the element is `gzip chunked` (no comma before the fold).
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n chunked\r\n\r\n" + body),
+                       [cr + "HTTP/1.1 200 OK - -"])
+        // Not chunked: `chunked` is followed by another element on the next line.
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked,\r\n gzip\r\n\r\n" + body),
+                       [cr + "HTTP/1.1 200 OK - -"])
+    }
+
     func testOtherTransferEncodingStopsTheSearch() {
         // `chunked, gzip` is not chunked-framed: its end cannot be known, so nothing after it is searched.
         XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"),

@@ -97,19 +97,39 @@ struct HTTPFieldValue {
 
     /// The last element of the comma-separated value is `chunked`
     /// (case-insensitive), as in `Transfer-Encoding: gzip, chunked`.
+    /// Folded lines join with one space, so the last element can begin in
+    /// an earlier line (`gzip,` / ` chunked`): it is `chunked` only when
+    /// its part there is blank.
     func endsInChunked(in bytes: UnsafeRawBufferPointer) -> Bool {
+        /// Where the text after the last comma of `range` starts, if it has one.
+        func afterLastComma(_ range: Range<Int>) -> Int? {
+            var i = range.upperBound
+            while i > range.lowerBound { if bytes[i &- 1] == HTTPByte.comma { return i }; i &-= 1 }
+            return nil
+        }
+        func isBlank(_ range: Range<Int>) -> Bool { range.allSatisfy { HTTPByte.isBlank(bytes[$0]) } }
         var walk = segments(in: bytes)
         var last: Segment? = nil
-        var count = 0
-        while let segment = walk.next() { last = segment; count &+= 1 }
+        // The last element's bytes in the lines before `last` are all blank.
+        var earlierPartBlank = true
+        while let segment = walk.next() {
+            if let previous = last {
+                if let start = afterLastComma(previous.range) {
+                    earlierPartBlank = isBlank(start..<previous.range.upperBound)
+                } else {
+                    earlierPartBlank = earlierPartBlank && isBlank(previous.range)
+                }
+            }
+            last = segment
+        }
         guard let last else { return false }
         var low = last.range.lowerBound
         var high = last.range.upperBound
-        var comma = high
-        while comma > low { if bytes[comma &- 1] == HTTPByte.comma { break }; comma &-= 1 }
-        // Without a comma in the last line, earlier lines belong to the element too.
-        if comma == low && count > 1 { return false }
-        low = comma
+        if let start = afterLastComma(last.range) {
+            low = start
+        } else if !earlierPartBlank {
+            return false
+        }
         while low < high, HTTPByte.isBlank(bytes[low]) { low &+= 1 }
         while high > low, HTTPByte.isBlank(bytes[high &- 1]) { high &-= 1 }
         return HTTPFieldName.equalsIgnoringCase(bytes, low..<high, "chunked")
