@@ -280,6 +280,49 @@ final class HTTPStreamBodyTests: HTTPStreamTestCase {
 
 // MARK: - Caps and garbage
 
+// MARK: - The same bytes, however they were cut into segments
+
+/// Where a direction was consumed up to — a message boundary or inside
+/// chunked framing — was guessed from the next call's first byte, so a
+/// segment boundary decided what the bytes after it were.
+final class HTTPStreamSegmentationTests: HTTPStreamTestCase {
+    func testALineEndWhereAMessageMustBeginStopsTheDirectionInAnySegment() {
+        // Split after a complete POST, `\r\n0\r\n\r\n` was taken for the
+        // end of a chunked body and the request behind it logged (a server
+        // answers 400 to those bytes; in one segment they already stopped).
+        XCTAssertEqual(http.request("POST /a HTTP/1.1\r\nContent-Length: 0\r\n\r\n", at: 1).count, 1)
+        XCTAssertEqual(http.request("\r\n0\r\n\r\nGET /hidden HTTP/1.1\r\n\r\n", at: 2), [])
+        XCTAssertEqual(http.counter("http-no-message-start"), 1)
+    }
+
+    func testTheSameBytesInOneSegmentStopAlike() {
+        XCTAssertEqual(http.request("POST /a HTTP/1.1\r\nContent-Length: 0\r\n\r\n\r\n0\r\n\r\nGET /hidden HTTP/1.1\r\n\r\n", at: 1).count, 1)
+    }
+
+    func testChunkDataEndingASegmentMustBeFollowedByItsLineEnd() {
+        // The next segment without the CRLF after the chunk's data was read
+        // as a message start: a response logged from inside a body.
+        _ = http.request("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", at: 1)
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello", at: 2).count, 1)
+        XCTAssertEqual(http.response("HTTP/1.1 200 FORGED\r\nContent-Length: 0\r\n\r\n", at: 3), [])
+        XCTAssertEqual(http.counter("http-no-message-start"), 1)
+    }
+
+    func testChunkedFramingCutAnywhereStillFindsTheNextResponse() {
+        // Every cut of a chunked response followed by another: the same two lines.
+        let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nA;x=1\r\n0123456789\r\n0\r\nT: t\r\n\r\n"
+            + "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+        let bytes = Array(text.utf8)
+        for cut in 1..<bytes.count {
+            var harness = HTTPStreamHarness()
+            harness.handshake()
+            _ = harness.request("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", at: 1)
+            let lines = harness.response(Array(bytes[..<cut]), at: 2) + harness.response(Array(bytes[cut...]), at: 2)
+            XCTAssertEqual(lines, [H.cr(2) + "HTTP/1.1 200 OK - -", H.cr(2) + "HTTP/1.1 404 Not Found 0 -"], "cut at \(cut)")
+        }
+    }
+}
+
 // MARK: - A new connection on the same addresses and ports
 
 /// The module's one piece of per-connection state, which requests are HEAD,

@@ -25,6 +25,9 @@ public struct HTTPModule: PacketlogModule {
     var pendingRequests = HTTPPendingRequests()
     /// Stream rule only: how far unfinished elements were already scanned.
     var waiting = HTTPWaitingMessages()
+    /// Stream rule only: whether each direction stopped at a message
+    /// boundary or inside chunked framing.
+    var framingHints = HTTPFramingHints()
 
     public init(options: ModuleOptions) throws {
         ports = try ServicePorts(option: options.values["ports"], key: "ports", default: [80, 8080])
@@ -98,13 +101,28 @@ public struct HTTPModule: PacketlogModule {
     /// - a close-delimited body, or a place where a message must begin that
     ///   holds none (counted), ends the reading of the direction.
     public mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
-        let count = stream.count
         let key = TCPFlowKey(packet)
         // A new connection on the addresses and ports of an earlier one: its
         // unanswered requests (a HEAD before a reset, a 101 upgrade) are not
         // this one's, and would frame its responses wrongly.
         if packet.streamStart { pendingRequests.forget(key) }
-        let sequence = HTTPWaitingMessages.streamSequence(packet, streamCount: count)
+        let sequence = HTTPWaitingMessages.streamSequence(packet, streamCount: stream.count)
+        let hint = framingHints.take(key, sequence: sequence)
+        var insideChunked = hint ?? false
+        let consumed = readMessages(packet, stream: stream, key: key, sequence: sequence, hint: hint,
+                                    insideChunked: &insideChunked, into: &lines)
+        if consumed < HTTPStreamLimits.skipRest, consumed > 0 || hint != nil {
+            framingHints.record(key, sequence: sequence &+ UInt32(truncatingIfNeeded: consumed), insideChunked: insideChunked)
+        }
+        return consumed
+    }
+
+    /// `decodeStream`'s walk. `hint`: what the stream's start is, when
+    /// known (`HTTPFramingHints`); `insideChunked` is set to what the
+    /// returned point is.
+    mutating func readMessages(_ packet: PacketContext, stream: UnsafeRawBufferPointer, key: TCPFlowKey, sequence: UInt32, hint: Bool?,
+                               insideChunked: inout Bool, into lines: inout LineEmitter) -> Int {
+        let count = stream.count
         if !waiting.entries.isEmpty, waiting.stillWaiting(key, sequence: sequence, stream: stream) { return 0 }
         /// Consumes up to `offset`, where an element needing `need` waits.
         func wait(at offset: Int, for need: HTTPWaitingMessages.Need?) -> Int {
@@ -114,22 +132,40 @@ public struct HTTPModule: PacketlogModule {
             return offset
         }
         var offset = 0
+        insideChunked = false
+        if hint == true {
+            // Stopped inside chunked framing: the line end comes first,
+            // whatever follows it.
+            switch HTTPStreamFraming.walkChunks(stream, from: 0, leading: .required) {
+            case .complete(let end): offset = end
+            case .needMore(let consume, let need):
+                insideChunked = true
+                return wait(at: consume, for: need)
+            case .malformed:
+                statistics.noMessageStart &+= 1
+                return HTTPStreamLimits.skipRest
+            }
+        }
         while offset < count {
             switch HTTPMessageScanner.scan(stream, at: offset) {
             case .noMessage:
                 // Where a previous call stopped inside chunked framing, the
                 // stream starts with the line end before a chunk-size line
                 // (every point `walkChunks` consumes up to does), which no
-                // start line does. Anywhere else a message must begin and
-                // none does: counted, and the direction ends (chunk-like
-                // bytes there are not a body to skip).
-                guard offset == 0, let first = stream.first, first == HTTPByte.cr || first == HTTPByte.lf else {
+                // start line does: without a record of what the start is
+                // (`framingHints`), the first byte tells. Anywhere else a
+                // message must begin and none does: counted, and the
+                // direction ends (chunk-like bytes there are not a body to
+                // skip).
+                guard offset == 0, hint == nil, let first = stream.first, first == HTTPByte.cr || first == HTTPByte.lf else {
                     statistics.noMessageStart &+= 1
                     return HTTPStreamLimits.skipRest
                 }
                 switch HTTPStreamFraming.walkChunks(stream, from: offset, leading: .optional) {
                 case .complete(let end): offset = end
-                case .needMore(let consume, let need): return wait(at: consume, for: need)
+                case .needMore(let consume, let need):
+                    insideChunked = true
+                    return wait(at: consume, for: need)
                 case .malformed:
                     statistics.noMessageStart &+= 1
                     return HTTPStreamLimits.skipRest
@@ -161,6 +197,7 @@ public struct HTTPModule: PacketlogModule {
                         // up to the header block's last LF instead, so that
                         // the next call starts with a line end (see `.noMessage`):
                         // a chunk-size line must never be read as a start line.
+                        insideChunked = true
                         return wait(at: consume == start ? start &- 1 : consume, for: need)
                     case .malformed:
                         statistics.noMessageStart &+= 1

@@ -6,11 +6,12 @@
 /// bytes at hand: the module then returns an offset past the end of the
 /// stream and the host skips the bytes still to come.
 ///
-/// The module keeps no per-stream framing state: it always consumes up to a
-/// point where the stream can be read again from scratch — a message start,
-/// or the line end before a chunk-size line of a chunked body (after the
-/// previous chunk's data, or the header block's last LF). A start line
-/// never begins with CR or LF, so the first byte tells the two apart.
+/// The module always consumes up to a point where the stream can be read
+/// again from scratch — a message start, or the line end before a
+/// chunk-size line of a chunked body (after the previous chunk's data, or
+/// the header block's last LF). It records which of the two it was
+/// (`HTTPFramingHints`); without a record, the first byte tells them apart
+/// (a start line never begins with CR or LF).
 enum HTTPStreamFraming {
     /// What follows a complete header block.
     enum Body {
@@ -61,6 +62,9 @@ enum HTTPStreamFraming {
         /// At a point a previous call consumed up to: either the line end
         /// after a chunk's data, or a chunk-size line directly.
         case optional
+        /// At a point a previous call consumed up to inside chunked framing
+        /// (`HTTPFramingHints`): the line end before the chunk-size line.
+        case required
     }
 
     /// Follows `chunk-size [ext] CRLF data CRLF` … `0 [ext] CRLF trailer CRLF`
@@ -71,7 +75,7 @@ enum HTTPStreamFraming {
         /// The last point the stream can be read again from.
         var boundary = start
         var lineEndOptional = leading == .optional
-        var lineEndRequired = false
+        var lineEndRequired = leading == .required
         while true {
             var position = boundary
             if lineEndRequired || lineEndOptional {
