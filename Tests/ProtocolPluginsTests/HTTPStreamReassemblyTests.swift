@@ -308,6 +308,30 @@ final class HTTPStreamSegmentationTests: HTTPStreamTestCase {
         XCTAssertEqual(http.counter("http-no-message-start"), 1)
     }
 
+    func testAChunkSpanningSeveralSegmentsKeepsTheRecordOfWhereItEnds() {
+        // Segments wholly inside skipped data reach the module as empty
+        // calls; one dropped the record, and the next segment without the
+        // chunk's line end was read as a response again.
+        _ = http.request("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", at: 1)
+        let data = [UInt8](repeating: UInt8(ascii: "x"), count: 3000)
+        XCTAssertEqual(http.response(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nBB8\r\n".utf8) + data[..<100], at: 2).count, 1)
+        XCTAssertEqual(http.response(Array(data[100..<1500]), at: 2), [])
+        XCTAssertEqual(http.response(Array(data[1500...]), at: 2), [])
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", at: 3), [])
+        XCTAssertEqual(http.counter("http-no-message-start"), 1)
+    }
+
+    func testABodySpanningSeveralSegmentsEndsAtAMessageBoundary() {
+        // The same for a Content-Length body: the bytes after it must be a
+        // message start, a line end there is none.
+        let body = [UInt8](repeating: UInt8(ascii: "b"), count: 3000)
+        XCTAssertEqual(http.request(Array("POST /p HTTP/1.1\r\nContent-Length: 3000\r\n\r\n".utf8) + body[..<1000], at: 1).count, 1)
+        XCTAssertEqual(http.request(Array(body[1000..<2000]), at: 1), [])
+        XCTAssertEqual(http.request(Array(body[2000...]), at: 1), [])
+        XCTAssertEqual(http.request("\r\n0\r\n\r\nGET /hidden HTTP/1.1\r\n\r\n", at: 2), [])
+        XCTAssertEqual(http.counter("http-no-message-start"), 1)
+    }
+
     func testChunkedFramingCutAnywhereStillFindsTheNextResponse() {
         // Every cut of a chunked response followed by another: the same two lines.
         let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nA;x=1\r\n0123456789\r\n0\r\nT: t\r\n\r\n"
@@ -367,6 +391,18 @@ final class HTTPStreamConnectionReuseTests: HTTPStreamTestCase {
         _ = http.request("HEAD /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", at: 4)
         XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", at: 5),
                        [H.cr(5) + "HTTP/1.1 200 OK 40 -", H.cr(5) + "HTTP/1.1 404 Not Found 0 -"])
+    }
+
+    func testADirectionRestartedAfterIdlingIsTheSameConnection() {
+        // The client direction, idle past the timeout (120 s), starts again
+        // without a SYN: the connection goes on, and its HEAD is still
+        // unanswered (forgetting it swallowed the next response as a body).
+        _ = http.request("HEAD /a HTTP/1.1\r\n\r\n", at: 1)
+        _ = http.request("GET /b HTTP/1.1\r\n\r\n", at: 130)
+        XCTAssertEqual(http.response("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", at: 131),
+                       ["2026-11-27 06:39:40.000 10.80.1.80#80 10.80.1.10#33032 CR HTTP/1.1 200 OK 40 -",
+                        "2026-11-27 06:39:40.000 10.80.1.80#80 10.80.1.10#33032 CR HTTP/1.1 404 Not Found 0 -"])
+        XCTAssertEqual(http.reassembler.statistics.endedByIdle, 2, "both directions idled out and were restarted without a SYN")
     }
 
     func testPipelinedHEADOnOneConnectionStillFramesItsResponse() {

@@ -44,11 +44,12 @@ public struct PacketContext {
     /// Whether the source/destination address is in the local set.
     public var sourceIsLocal: Bool
     public var destinationIsLocal: Bool
-    /// `decodeStream` only: the stream begins at its direction's first byte
-    /// (nothing of this direction consumed yet — a new connection, or the
-    /// first bytes seen of one). A module keeping state per connection
-    /// across a connection's end (the same addresses and ports reused by a
-    /// new one) starts afresh here. Set by the host's reassembler.
+    /// `decodeStream` only: the stream begins at the first byte of a
+    /// direction whose SYN was seen (nothing of it consumed yet: a new
+    /// connection). A module keeping state per connection across a
+    /// connection's end (the same addresses and ports reused by a new one)
+    /// starts afresh here. A direction restarted without a SYN (idle too
+    /// long, evicted) is not a start. Set by the host's reassembler.
     public var streamStart = false
     /// The transport payload (UDP datagram body or TCP segment data).
     public var payload: UnsafeRawBufferPointer

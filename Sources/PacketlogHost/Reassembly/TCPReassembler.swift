@@ -115,7 +115,8 @@ public final class TCPReassembler {
     }
 
     /// While `process` calls its consumer: whether the stream it hands over
-    /// begins at the direction's first byte (`PacketContext.streamStart`).
+    /// begins at the first byte of a direction its SYN began
+    /// (`PacketContext.streamStart`: a new connection).
     public private(set) var deliversStreamStart = false
 
     /// Hands in-order segments of a direction that holds nothing straight
@@ -180,7 +181,9 @@ public final class TCPReassembler {
         }
         if !packet.payload.isEmpty {
             let before = stream.heldBytes
-            deliversStreamStart = !stream.consumedAny
+            // Only a stream its SYN began: a direction restarted without one
+            // (idle too long, evicted) is the same connection going on.
+            deliversStreamStart = !stream.consumedAny && stream.initialSequence != nil
             if deliversDirectly, stream.takesDirectly(at: dataSequence) {
                 // The usual case (a whole message per segment): no copy, no buffer.
                 stream.acceptDirect(packet.payload, consumed: max(0, consume(packet.payload)))

@@ -36,10 +36,18 @@ struct HTTPFramingHints {
 
     /// The record for `key`'s stream starting at `sequence`, taken out of
     /// the table: `true` inside chunked framing, `false` at a message
-    /// boundary, `nil` when there is none for this point.
+    /// boundary, `nil` when there is none for this point (a record for
+    /// another point stays: a call whose sequence is not the stream's start
+    /// — a gap filled before held bytes — must not lose it).
     mutating func take(_ key: TCPFlowKey, sequence: UInt32) -> Bool? {
-        guard !entries.isEmpty, let entry = entries.removeValue(forKey: key), entry.sequence == sequence else { return nil }
+        guard !entries.isEmpty, let entry = entries[key], entry.sequence == sequence else { return nil }
+        entries[key] = nil
         return entry.insideChunked
+    }
+
+    /// A new connection on `key`'s addresses and ports: the old one's record goes.
+    mutating func forget(_ key: TCPFlowKey) {
+        if !entries.isEmpty { entries[key] = nil }
     }
 
     /// Records where `key`'s stream goes on (`sequence`) and what is there.

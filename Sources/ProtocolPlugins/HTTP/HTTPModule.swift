@@ -101,11 +101,18 @@ public struct HTTPModule: PacketlogModule {
     /// - a close-delimited body, or a place where a message must begin that
     ///   holds none (counted), ends the reading of the direction.
     public mutating func decodeStream(_ packet: PacketContext, stream: UnsafeRawBufferPointer, into lines: inout LineEmitter) -> Int {
+        // Bytes the host skips for us (a body running past the segments) come
+        // as empty calls: nothing to read, and the record of where the
+        // stream goes on must stay as it is.
+        guard !stream.isEmpty else { return 0 }
         let key = TCPFlowKey(packet)
         // A new connection on the addresses and ports of an earlier one: its
         // unanswered requests (a HEAD before a reset, a 101 upgrade) are not
         // this one's, and would frame its responses wrongly.
-        if packet.streamStart { pendingRequests.forget(key) }
+        if packet.streamStart {
+            pendingRequests.forget(key)
+            framingHints.forget(key)
+        }
         let sequence = HTTPWaitingMessages.streamSequence(packet, streamCount: stream.count)
         let hint = framingHints.take(key, sequence: sequence)
         var insideChunked = hint ?? false
