@@ -17,14 +17,16 @@ struct HTTPStreamHarness {
     static let clientISN: UInt32 = 1000
     static let serverISN: UInt32 = 7000
 
-    var module = try! HTTPModule(options: ModuleOptions())
+    var module: HTTPModule
     let reassembler: TCPReassembler
     /// Next sequence number per direction (for in-order feeding).
     var clientNext = clientISN &+ 1
     var serverNext = serverISN &+ 1
 
+    /// The module gets the host's per-direction cap, as `ModuleDispatchBuilder` gives it.
     init(limits: TCPReassemblyLimits = TCPReassemblyLimits()) {
         reassembler = TCPReassembler(limits: limits)
+        module = try! HTTPModule(options: ModuleOptions(streamBytesPerFlow: limits.maxBytesPerFlow))
     }
 
     /// The line prefix of a request (client → server) stamped at packet `n`.
@@ -415,7 +417,34 @@ final class HTTPStreamConnectionReuseTests: HTTPStreamTestCase {
     }
 }
 
+/// The module waits for an element at most as long as the host holds a
+/// direction's bytes: these run with `tcp_max_bytes_per_flow = 65536`.
 final class HTTPStreamLimitTests: HTTPStreamTestCase {
+    override func setUp() {
+        super.setUp()
+        var limits = TCPReassemblyLimits()
+        limits.maxBytesPerFlow = 64 * 1024
+        http = HTTPStreamHarness(limits: limits)
+        http.handshake()
+    }
+
+    func testALongHeaderBlockWithinTheHostsCapIsLoggedWholeAcrossSegments() {
+        // A 70 KB Cookie in 1,400-byte segments: the module gave up at a
+        // 64 KiB constant of its own, logged the request without its Host
+        // and User-Agent and lost the next request, while in one segment
+        // it was whole. Now the cap is the host's (256 KiB by default).
+        var http = HTTPStreamHarness()
+        http.handshake()
+        let text = "GET /big HTTP/1.1\r\nCookie: " + String(repeating: "a", count: 70_000) + "\r\nHost: h\r\nUser-Agent: ua\r\n\r\n"
+            + "GET /next HTTP/1.1\r\n\r\n"
+        let bytes = Array(text.utf8)
+        var lines: [String] = []
+        for start in stride(from: 0, to: bytes.count, by: 1400) {
+            lines += http.request(Array(bytes[start..<min(start + 1400, bytes.count)]), at: 1)
+        }
+        XCTAssertEqual(lines, [H.cq(1) + "GET /big HTTP/1.1 h ua", H.cq(1) + "GET /next HTTP/1.1 - -"])
+        XCTAssertEqual(http.counter("http-incomplete-header-block"), 0)
+    }
     func testHeaderBlockThatNeverCompletesIsLoggedPartiallyAtTheCapAndTheRestSkipped() {
         // A peer that never ends its header block must not make the module
         // buffer forever: past 64 KiB the fields found so far are logged once.

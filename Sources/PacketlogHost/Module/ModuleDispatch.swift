@@ -103,7 +103,9 @@ public enum ModuleDispatchBuilder {
                              tcpReassembly: Bool, limits: TCPReassemblyLimits) throws -> any ModuleDispatch {
         precondition(!types.isEmpty)
         func runner<M: PacketlogModule>(_ type: M.Type, _ index: Int) throws -> any ModuleDispatch {
-            let module = try M(options: options[M.descriptor.name] ?? ModuleOptions())
+            var moduleOptions = options[M.descriptor.name] ?? ModuleOptions()
+            moduleOptions.streamBytesPerFlow = limits.maxBytesPerFlow
+            let module = try M(options: moduleOptions)
             return ModuleRunner(module: module, index: index, tcpReassembly: tcpReassembly, limits: limits)
         }
         func chain<H: ModuleDispatch>(_ head: H, _ next: any ModuleDispatch) -> any ModuleDispatch {

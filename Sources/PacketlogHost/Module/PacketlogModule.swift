@@ -25,7 +25,15 @@ public struct ModuleDescriptor: Sendable {
 /// keys and values. The module validates its own keys.
 public struct ModuleOptions: Sendable {
     public var values: [String: String]
-    public init(values: [String: String] = [:]) { self.values = values }
+    /// Set by the host: the most bytes it holds for one TCP direction
+    /// (`tcp_max_bytes_per_flow`); a stream module waiting for the end of an
+    /// element (an HTTP header block) waits at most this long, as the
+    /// host's cap would end the direction there anyway.
+    public var streamBytesPerFlow: Int
+    public init(values: [String: String] = [:], streamBytesPerFlow: Int = TCPReassemblyLimits().maxBytesPerFlow) {
+        self.values = values
+        self.streamBytesPerFlow = streamBytesPerFlow
+    }
 }
 
 /// A protocol module: turns the messages in a packet into log lines.

@@ -29,8 +29,15 @@ public struct HTTPModule: PacketlogModule {
     /// boundary or inside chunked framing.
     var framingHints = HTTPFramingHints()
 
+    /// Stream rule: the bytes a start line, header block, chunk-size line
+    /// or trailer may take before the module gives up waiting — the host's
+    /// per-direction cap (`tcp_max_bytes_per_flow`, 256 KiB by default),
+    /// which would end the direction there anyway.
+    let maxWait: Int
+
     public init(options: ModuleOptions) throws {
         ports = try ServicePorts(option: options.values["ports"], key: "ports", default: [80, 8080])
+        maxWait = max(1024, options.streamBytesPerFlow)
     }
 
     /// `tcp and port 80` or `tcp and (port 80 or port 8080)`.
@@ -94,7 +101,7 @@ public struct HTTPModule: PacketlogModule {
     /// from the start of `stream` (always a point consumed up to before: a
     /// message start or chunked framing), and returns how far it got:
     /// - a message whose start line or header block has not completed waits
-    ///   for more bytes (up to `HTTPStreamLimits.maxWait`; past it a partial
+    ///   for more bytes (up to `maxWait`; past it a partial
     ///   line is logged and counted and the rest of the stream skipped);
     /// - a Content-Length body, or a chunk's data, that runs past the bytes
     ///   at hand is skipped by returning an offset past them;
@@ -130,7 +137,7 @@ public struct HTTPModule: PacketlogModule {
     mutating func readMessages(_ packet: PacketContext, stream: UnsafeRawBufferPointer, key: TCPFlowKey, sequence: UInt32, hint: Bool?,
                                insideChunked: inout Bool, into lines: inout LineEmitter) -> Int {
         let count = stream.count
-        if !waiting.entries.isEmpty, waiting.stillWaiting(key, sequence: sequence, stream: stream) { return 0 }
+        if !waiting.entries.isEmpty, waiting.stillWaiting(key, sequence: sequence, stream: stream, maxWait: maxWait) { return 0 }
         /// Consumes up to `offset`, where an element needing `need` waits.
         func wait(at offset: Int, for need: HTTPWaitingMessages.Need?) -> Int {
             if let need, offset < count {
@@ -143,7 +150,7 @@ public struct HTTPModule: PacketlogModule {
         if hint == true {
             // Stopped inside chunked framing: the line end comes first,
             // whatever follows it.
-            switch HTTPStreamFraming.walkChunks(stream, from: 0, leading: .required) {
+            switch HTTPStreamFraming.walkChunks(stream, from: 0, leading: .required, maxWait: maxWait) {
             case .complete(let end): offset = end
             case .needMore(let consume, let need):
                 insideChunked = true
@@ -168,7 +175,7 @@ public struct HTTPModule: PacketlogModule {
                     statistics.noMessageStart &+= 1
                     return HTTPStreamLimits.skipRest
                 }
-                switch HTTPStreamFraming.walkChunks(stream, from: offset, leading: .optional) {
+                switch HTTPStreamFraming.walkChunks(stream, from: offset, leading: .optional, maxWait: maxWait) {
                 case .complete(let end): offset = end
                 case .needMore(let consume, let need):
                     insideChunked = true
@@ -178,12 +185,12 @@ public struct HTTPModule: PacketlogModule {
                     return HTTPStreamLimits.skipRest
                 }
             case .cutStartLine:
-                guard count &- offset > HTTPStreamLimits.maxWait else { return wait(at: offset, for: .lineFeed) }
+                guard count &- offset > maxWait else { return wait(at: offset, for: .lineFeed) }
                 statistics.cutStartLine &+= 1
                 return HTTPStreamLimits.skipRest
             case .message(let head):
                 guard head.headerBlock.isComplete else {
-                    guard count &- offset > HTTPStreamLimits.maxWait else { return wait(at: offset, for: .emptyLine) }
+                    guard count &- offset > maxWait else { return wait(at: offset, for: .emptyLine) }
                     // Past the cap: the fields found so far, as the per-segment rule logs a cut block.
                     emit(head, from: stream, packet: packet, into: &lines)
                     statistics.incompleteHeaderBlock &+= 1
@@ -197,7 +204,7 @@ public struct HTTPModule: PacketlogModule {
                     if end > count { return end }
                     offset = end
                 case .chunked(let start):
-                    switch HTTPStreamFraming.walkChunks(stream, from: start, leading: .none) {
+                    switch HTTPStreamFraming.walkChunks(stream, from: start, leading: .none, maxWait: maxWait) {
                     case .complete(let end): offset = end
                     case .needMore(let consume, let need):
                         // Stopped at the first chunk-size line itself: consume

@@ -8,7 +8,7 @@ import PacketlogHost
 /// a message (or chunked framing) must continue that holds none — the rest
 /// of the direction is skipped; `cutStartLine` and `incompleteHeaderBlock` a
 /// start line or header block still unfinished after
-/// `HTTPStreamLimits.maxWait` bytes; `bytesAfterMessage` and `tcpNoPayload`
+/// `HTTPModule.maxWait` bytes; `bytesAfterMessage` and `tcpNoPayload`
 /// stay 0 (the host offers only streams that grew).
 public struct HTTPStatistics: Sendable {
     /// Lines by kind.

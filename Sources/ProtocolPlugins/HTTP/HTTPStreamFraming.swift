@@ -70,7 +70,7 @@ enum HTTPStreamFraming {
     /// Follows `chunk-size [ext] CRLF data CRLF` … `0 [ext] CRLF trailer CRLF`
     /// from `start`. Each chunk's data is skipped, never held: when it runs
     /// past the bytes at hand, the walk consumes up to its end.
-    static func walkChunks(_ bytes: UnsafeRawBufferPointer, from start: Int, leading: LeadingLineEnd) -> ChunkWalk {
+    static func walkChunks(_ bytes: UnsafeRawBufferPointer, from start: Int, leading: LeadingLineEnd, maxWait: Int) -> ChunkWalk {
         let count = bytes.count
         /// The last point the stream can be read again from.
         var boundary = start
@@ -94,7 +94,7 @@ enum HTTPStreamFraming {
             lineEndOptional = false
             // The chunk-size line.
             guard let lf = bytes.indexOfLineFeed(from: position) else {
-                return isChunkSizePrefix(bytes, from: position) && count &- boundary <= HTTPStreamLimits.maxWait
+                return isChunkSizePrefix(bytes, from: position) && count &- boundary <= maxWait
                     ? .needMore(consume: boundary, waitingFor: .lineFeed) : .malformed
             }
             let textEnd = bytes.lineTextEnd(lineStart: position, lineFeed: lf)
@@ -103,7 +103,7 @@ enum HTTPStreamFraming {
             if size == 0 {
                 // The trailer: the whole last chunk is consumed at once, when its empty line arrives.
                 if let end = HTTPBodyFraming.endOfTrailer(bytes, from: position) { return .complete(end: end) }
-                return count &- boundary <= HTTPStreamLimits.maxWait ? .needMore(consume: boundary, waitingFor: .emptyLine) : .malformed
+                return count &- boundary <= maxWait ? .needMore(consume: boundary, waitingFor: .emptyLine) : .malformed
             }
             let dataEnd = position &+ size   // size ≤ UInt32.max: no overflow
             if dataEnd >= count { return .needMore(consume: dataEnd, waitingFor: nil) }
@@ -126,9 +126,9 @@ enum HTTPStreamFraming {
 // MARK: - Limits
 
 enum HTTPStreamLimits {
-    /// Bytes a message start (start line and header block), a chunk-size
-    /// line or a trailer may take before the module gives up waiting.
-    static let maxWait = 64 * 1024
+    /// (Bytes a message start — start line and header block —, a chunk-size
+    /// line or a trailer may take before the module gives up waiting: the
+    /// host's per-direction cap, `HTTPModule.maxWait`.)
     /// Returned to skip the rest of a direction (a close-delimited body, a
     /// stream that is no HTTP, a header block over the cap).
     static let skipRest = Int.max / 2

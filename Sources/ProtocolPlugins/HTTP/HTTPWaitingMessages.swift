@@ -6,7 +6,7 @@ import PacketlogHost
 /// line, header block, chunk-size line or trailer, so that the next call
 /// only scans the bytes that arrived since. Without it a peer sending a
 /// header block a byte per segment would cost a full re-parse per byte —
-/// quadratic up to `HTTPStreamLimits.maxWait` (about 2·10⁹ byte reads per
+/// quadratic up to `HTTPModule.maxWait` (about 2·10⁹ byte reads per
 /// 64 KiB).
 ///
 /// Purely a shortcut: a missing, evicted or stale record only means a full
@@ -48,9 +48,9 @@ struct HTTPWaitingMessages {
     /// Whether the wait recorded for `key` still holds for `stream` (starting
     /// at `sequence`): then the record is brought up to date and the caller
     /// returns 0 at once. Otherwise the record is dropped.
-    mutating func stillWaiting(_ key: TCPFlowKey, sequence: UInt32, stream: UnsafeRawBufferPointer) -> Bool {
+    mutating func stillWaiting(_ key: TCPFlowKey, sequence: UInt32, stream: UnsafeRawBufferPointer, maxWait: Int) -> Bool {
         guard let entry = entries.removeValue(forKey: key) else { return false }
-        guard entry.sequence == sequence, stream.count >= entry.scanned, stream.count <= HTTPStreamLimits.maxWait else { return false }
+        guard entry.sequence == sequence, stream.count >= entry.scanned, stream.count <= maxWait else { return false }
         let found: Bool
         switch entry.need {
         case .lineFeed: found = stream.indexOfLineFeed(from: entry.scanned) != nil
