@@ -147,9 +147,13 @@ public struct HTTPModule: PacketlogModule {
         }
         var offset = 0
         insideChunked = false
-        if hint == true {
-            // Stopped inside chunked framing: the line end comes first,
-            // whatever follows it.
+        // Where a previous call stopped inside chunked framing, the stream
+        // starts with the line end before a chunk-size line (every point
+        // `walkChunks` consumes up to does), which must come first whatever
+        // follows it. The record says where (`framingHints`); without one,
+        // the first byte tells (no start line begins with CR or LF).
+        let first = stream.first
+        if hint ?? (first == HTTPByte.cr || first == HTTPByte.lf) {
             switch HTTPStreamFraming.walkChunks(stream, from: 0, leading: .required, maxWait: maxWait) {
             case .complete(let end): offset = end
             case .needMore(let consume, let need):
@@ -163,27 +167,11 @@ public struct HTTPModule: PacketlogModule {
         while offset < count {
             switch HTTPMessageScanner.scan(stream, at: offset) {
             case .noMessage:
-                // Where a previous call stopped inside chunked framing, the
-                // stream starts with the line end before a chunk-size line
-                // (every point `walkChunks` consumes up to does), which no
-                // start line does: without a record of what the start is
-                // (`framingHints`), the first byte tells. Anywhere else a
-                // message must begin and none does: counted, and the
+                // A message must begin here and none does: counted, and the
                 // direction ends (chunk-like bytes there are not a body to
                 // skip).
-                guard offset == 0, hint == nil, let first = stream.first, first == HTTPByte.cr || first == HTTPByte.lf else {
-                    statistics.noMessageStart &+= 1
-                    return HTTPStreamLimits.skipRest
-                }
-                switch HTTPStreamFraming.walkChunks(stream, from: offset, leading: .optional, maxWait: maxWait) {
-                case .complete(let end): offset = end
-                case .needMore(let consume, let need):
-                    insideChunked = true
-                    return wait(at: consume, for: need)
-                case .malformed:
-                    statistics.noMessageStart &+= 1
-                    return HTTPStreamLimits.skipRest
-                }
+                statistics.noMessageStart &+= 1
+                return HTTPStreamLimits.skipRest
             case .cutStartLine:
                 guard count &- offset > maxWait else { return wait(at: offset, for: .lineFeed) }
                 statistics.cutStartLine &+= 1

@@ -59,11 +59,8 @@ enum HTTPStreamFraming {
     enum LeadingLineEnd {
         /// Right after a header block: the chunk-size line starts at once.
         case none
-        /// At a point a previous call consumed up to: either the line end
-        /// after a chunk's data, or a chunk-size line directly.
-        case optional
-        /// At a point a previous call consumed up to inside chunked framing
-        /// (`HTTPFramingHints`): the line end before the chunk-size line.
+        /// At a point a previous call consumed up to inside chunked framing:
+        /// the line end before the chunk-size line.
         case required
     }
 
@@ -74,11 +71,10 @@ enum HTTPStreamFraming {
         let count = bytes.count
         /// The last point the stream can be read again from.
         var boundary = start
-        var lineEndOptional = leading == .optional
         var lineEndRequired = leading == .required
         while true {
             var position = boundary
-            if lineEndRequired || lineEndOptional {
+            if lineEndRequired {
                 guard position < count else { return .needMore(consume: boundary, waitingFor: nil) }
                 if bytes[position] == HTTPByte.cr {
                     position &+= 1
@@ -87,11 +83,10 @@ enum HTTPStreamFraming {
                     position &+= 1
                 } else if bytes[position] == HTTPByte.lf {
                     position &+= 1
-                } else if lineEndRequired {
+                } else {
                     return .malformed
                 }
             }
-            lineEndOptional = false
             // The chunk-size line.
             guard let lf = bytes.indexOfLineFeed(from: position) else {
                 return isChunkSizePrefix(bytes, from: position) && count &- boundary <= maxWait
