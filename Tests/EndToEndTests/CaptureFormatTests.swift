@@ -68,6 +68,9 @@ final class CaptureFormatTests: XCTestCase {
             guard let (summary, c) = E2E.summaryCounters(out.stderr) else { return XCTFail("no summary: \(out.stderr)") }
             XCTAssertEqual(c["dns-logged"], 40, summary)
             XCTAssertEqual(c["lines-written"], 40, summary)
+            // Times past the four-digit years are clamped to them: real dates in the names.
+            XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: logs.path)),
+                           ["dns-99991230-23.log", "dns-00000102-00.log", "dns-19691231-23.log", "dns-19700101-00.log"])
             var lines = 0
             for name in try FileManager.default.contentsOfDirectory(atPath: logs.path) {
                 lines += try String(contentsOf: logs.appendingPathComponent(name), encoding: .utf8).split(separator: "\n").count

@@ -18,6 +18,33 @@ final class OutputTests: XCTestCase {
         XCTAssertEqual(clock.period, LogPeriod(year: 2026, month: 11, day: 27, hour: 5, minute: 39))
     }
 
+    func testTimesPastTheFourDigitYearsAreClampedToValidDates() {
+        // pcapng can carry any 64-bit time: localtime_r fails past year
+        // 2^31, and the file was named after the date 1900-01-00.
+        var clock = LocalClock()
+        var b = LineBuffer(capacity: 64)
+        defer { b.deallocate() }
+        for (seconds, text, period) in [
+            (Int64.max, "9999-12-30 23:59:59.000", LogPeriod(year: 9999, month: 12, day: 30, hour: 23, minute: 59)),
+            (253_402_300_799, "9999-12-30 23:59:59.000", LogPeriod(year: 9999, month: 12, day: 30, hour: 23, minute: 59)),
+            (Int64.min, "0000-01-02 00:00:00.000", LogPeriod(year: 0, month: 1, day: 2, hour: 0, minute: 0)),
+            (-1, "1969-12-31 23:59:59.000", LogPeriod(year: 1969, month: 12, day: 31, hour: 23, minute: 59)),
+        ] {
+            b.removeAll()
+            clock.appendDateTime(PacketTime(seconds: seconds, nanoseconds: 0), to: &b)
+            XCTAssertEqual(String(decoding: b.bytes, as: UTF8.self), text, "\(seconds)")
+            XCTAssertEqual(clock.period, period, "\(seconds)")
+        }
+        XCTAssertEqual(LogDestination(module: 0, stem: "dns", kind: nil, rotation: .hourly, period: clock.period).fileName,
+                       "dns-19691231-23.log")
+        clock.update(.max)
+        XCTAssertEqual(LogDestination(module: 0, stem: "dns", kind: nil, rotation: .hourly, period: clock.period).fileName,
+                       "dns-99991230-23.log")
+        clock.update(.min)
+        XCTAssertEqual(LogDestination(module: 0, stem: "dns", kind: nil, rotation: .hourly, period: clock.period).fileName,
+                       "dns-00000102-00.log")
+    }
+
     func testLocalTimeZoneIsHonoured() {
         // TZ decides both the time text and the file's hour.
         setenv("TZ", "Asia/Seoul", 1); tzset()

@@ -26,11 +26,24 @@ public struct LocalClock {
         if _slowPath(seconds != cachedSecond) { recompute(seconds) }
     }
 
+    /// The capture times the clock renders as they are: from 0000-01-02
+    /// to 9999-12-30 (UTC), a day inside the four-digit years so that no
+    /// time zone's offset leaves them. A time outside (a crafted or broken
+    /// capture: pcapng allows any 64-bit time) is rendered as the nearest
+    /// end of this range, so every line still has a valid date and goes to
+    /// a file with a real, four-digit date in its name (`localtime_r`
+    /// failed for years past 2^31 and the file was `…-19000100-00.log`).
+    public static let supportedSeconds: ClosedRange<Int64> = -62_167_132_800 ... 253_402_214_399
+
     @usableFromInline
     mutating func recompute(_ seconds: Int64) {
-        var t = time_t(seconds)
+        var t = time_t(min(max(seconds, Self.supportedSeconds.lowerBound), Self.supportedSeconds.upperBound))
         var parts = tm()
-        if localtime_r(&t, &parts) == nil { parts = tm() }
+        if localtime_r(&t, &parts) == nil {
+            // Not expected inside the range; the epoch rather than a date that does not exist.
+            t = 0
+            if gmtime_r(&t, &parts) == nil { parts = tm(); parts.tm_year = 70; parts.tm_mday = 1 }
+        }
         cachedSecond = seconds
         let year = Int(parts.tm_year) + 1900
         period = LogPeriod(year: year, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday), hour: Int(parts.tm_hour),
