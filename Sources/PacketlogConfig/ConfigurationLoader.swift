@@ -95,6 +95,12 @@ public struct ConfigurationLoader {
         // The file.
         if let text {
             let locator = KeyLocator(text: text)
+            // TOMLKit reads the text as a C string: whatever follows a NUL
+            // would be ignored without a word (sections, keys, mistakes).
+            if let nul = text.utf8.firstIndex(of: 0) {
+                let line = text.utf8[..<nul].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
+                throw ConfigError("\(shownPath):\(line): a NUL byte; a configuration file is text (TOML): remove it")
+            }
             let table: TOMLTable
             do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
                 throw ConfigError("\(shownPath):\(error.source.begin.line): \(error.description)")
@@ -268,7 +274,8 @@ extension RawValue {
 /// only for parse errors).
 struct KeyLocator {
     let lines: [Substring]
-    init(text: String) { lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
+    /// Lines end in LF or CRLF (a Swift `Character` holds "\r\n" as one).
+    init(text: String) { lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) }
 
     /// The line (1-based) of `[section]` (key nil) or of `key =` in that
     /// section (section nil: before any header). Falls back to the header, then 1.

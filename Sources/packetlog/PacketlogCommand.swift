@@ -113,8 +113,9 @@ struct PacketlogCommand: ParsableCommand {
         if let bufferMB, bufferMB < 1 || bufferMB > 2047 { throw ValidationError("--buffer-size must be from 1 to 2047 (MiB)") }
         if interface != nil && readFile != nil { throw ValidationError("-i and -r exclude each other") }
         if let logEvery, logEvery == 0 { throw ValidationError("--log-every must be at least 1") }
+        if let count, count == 0 { throw ValidationError("--count must be at least 1") }
         if let fileMode, mode_t(fileMode, radix: 8) == nil { throw ValidationError("--file-mode must be octal, like 0600") }
-        if let statsInterval, statsInterval < 1 { throw ValidationError("--stats-interval must be at least 1 (seconds)") }
+        if let statsInterval, statsInterval < 0 { throw ValidationError("--stats-interval must be 0 (never) or more (seconds)") }
         if let workers, !(0...16).contains(workers) { throw ValidationError("--workers must be between 0 and 16") }
     }
 
@@ -236,8 +237,10 @@ struct PacketlogCommand: ParsableCommand {
     /// names the setting it came from — also when reading a file, where the
     /// modules' filters are not installed.
     func validateFilters(_ config: Configuration, linkType: LinkType) throws {
-        for name in config.selected {
-            guard let module = config.module(named: name), let filter = module.filterOverride else { continue }
+        // Every module's, also of modules that do not run this time (the
+        // configuration is checked whole, as docs/configuration.md says).
+        for module in config.modules {
+            guard let filter = module.filterOverride else { continue }
             do { _ = try BPFCompiler.compile(filter, linkType: linkType) } catch {
                 throw config.moduleError(module, key: "filter", message: "\(error); fix it, or remove the key to use the module's own filter")
             }
@@ -290,6 +293,13 @@ struct PacketlogCommand: ParsableCommand {
         // Before anything is opened or printed: a SIGTERM that arrives during
         // start-up must still end in a clean stop with a summary.
         Signals.install()
+        // A closed standard descriptor would be taken by the next file
+        // opened (the capture, a log file) and get what was meant for it.
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 {
+            if fd == 1 && toStandardOutput { throw UsageError("standard output is closed (>&-): --stdout writes the lines there; give it a file or a pipe, or use -d DIRECTORY") }
+            let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if null >= 0, null != fd { dup2(null, fd); close(null) }
+        }
         let host = config.host
         let tcpReassembly = host.bool("tcp_reassembly") ?? true
         let modules = try ModuleDispatchBuilder.build(plan.types, options: plan.options, tcpReassembly: tcpReassembly,
@@ -374,6 +384,16 @@ struct PacketlogCommand: ParsableCommand {
         log.info("\(summary)")
         if case .error(let message) = ending {
             log.error("\(message)")
+            throw ExitCode.failure
+        }
+        // Lines of a capture file that never reached their file make the
+        // run a failure (a script must not take a partial log for a whole
+        // one), unless standard output's reader left on purpose (`| head`).
+        // A live capture is a service: its losses are reported while they
+        // happen and counted in the summary, and a stop is not a failure.
+        let lost = writer.linesLost.load(ordering: .relaxed)
+        if lost > 0, readFile != nil, !writer.standardOutputClosed.load(ordering: .relaxed) {
+            log.error("\(lost) lines could not be written (last error: \(writer.lastErrorText ?? "unknown")); see the messages above for the fix")
             throw ExitCode.failure
         }
     }

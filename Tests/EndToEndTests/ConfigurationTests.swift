@@ -158,6 +158,41 @@ final class ConfigurationTests: XCTestCase {
                               "3: [dns] filter: libpcap rejects the BPF filter 'port 5x': unknown port '5x'; fix it, or remove the key to use the module's own filter")
     }
 
+    func testABadFilterOfAModuleThatDoesNotRunIsStillAnError() throws {
+        // The configuration is checked whole: a typo in [http] passed while
+        // only dns ran, and broke the day http was switched on.
+        try assertConfigError("[http]\nfilter = \"port 53 and and\"\n[dns]\nenabled = true\n",
+                              "2: [http] filter: libpcap rejects the BPF filter 'port 53 and and': can't parse filter expression: syntax error; fix it, or remove the key to use the module's own filter")
+    }
+
+    func testCRLFLineEndsGiveTheRightLineNumbers() throws {
+        // Swift reads "\r\n" as one character: split on "\n" alone, a file
+        // written on Windows was one line, and every mistake was at line 1.
+        try assertConfigError("[host]\r\nsnaplen = 100\r\n\r\n[dns]\r\nrotation = \"weekly\"\r\n",
+                              "5: [dns] rotation: expected \"hourly\", \"daily\" or \"minutely\", got \"weekly\"")
+        try assertConfigError("[host]\r\nsnaplen = 100\r\n\r\n[dnss]\r\nenabled = true\r\n",
+                              "4: unknown section [dnss] (known: [host], [dns], [http], [template])")
+    }
+
+    func testANulByteIsAnErrorNotTheEndOfTheFile() throws {
+        // TOMLKit reads a C string: everything after a NUL (a duplicate
+        // section, an unknown key, a bad value) was ignored without a word.
+        try assertConfigError("[dns]\nenabled = true\n\u{0}\n[dns]\nbogus = 1\n",
+                              "3: a NUL byte; a configuration file is text (TOML): remove it")
+    }
+
+    func testCountZeroAndStatsIntervalZero() throws {
+        // -c 0 logged one packet (the limit is checked after a packet), and
+        // live never stopped; --stats-interval 0 is "never", as in the file.
+        let pcap = E2E.fixtures.appendingPathComponent("lab-dns.pcap").path
+        let zero = try packetlog(["--protocol", "dns", "-r", pcap, "-c", "0", "-d", work.appendingPathComponent("never").path])
+        XCTAssertEqual(zero.status, 64, zero.stderr)
+        XCTAssertTrue(zero.stderr.hasPrefix("Error: --count must be at least 1\n"), zero.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("never").path))
+        let never = try packetlog(["--protocol", "dns", "-r", pcap, "--stats-interval", "0", "-d", work.appendingPathComponent("logs").path])
+        XCTAssertEqual(never.status, 0, never.stderr)
+    }
+
     func testUnknownSection() throws {
         try assertConfigError("[host]\nsnaplen = 1500\n\n[dnss]\nenabled = true\n",
                               "4: unknown section [dnss] (known: [host], [dns], [http], [template])")
@@ -349,6 +384,17 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(info.st_uid, uid, "an existing log file is handed over")
         XCTAssertEqual(stat(victim, &info), 0)
         XCTAssertEqual(info.st_uid, 0, "a symlink's target is not given away")
+
+        // A directory the user cannot reach (its parent is root's, 0700)
+        // fails at start-up, not with every line lost and status 0.
+        let closed = work.appendingPathComponent("closed")
+        try FileManager.default.createDirectory(at: closed, withIntermediateDirectories: true)
+        chmod(closed.path, 0o700)
+        let unreachable = try packetlog(["--protocol", "dns", "-r", pcap.path, "-d", closed.appendingPathComponent("logs").path, "-Z", "nobody"] + locals)
+        XCTAssertEqual(unreachable.status, 1, unreachable.stderr)
+        XCTAssertTrue(unreachable.stderr.contains("user 'nobody' cannot write in '\(closed.path)/logs' (Permission denied): a parent directory does not let it in"),
+                      unreachable.stderr)
+        XCTAssertEqual(files(in: closed.appendingPathComponent("logs")), [], "nothing written")
 
         // An unknown user fails before anything is written.
         let bad = try packetlog(["--protocol", "dns", "-r", pcap.path, "-d", work.appendingPathComponent("never").path, "-Z", "no-such-user-x"])

@@ -72,6 +72,13 @@ public final class LogWriter: @unchecked Sendable {
     public let bytesWritten = Atomic<UInt64>(0)
     public let linesLost = Atomic<UInt64>(0)
     public let filesOpened = Atomic<UInt64>(0)
+    /// Standard output's reader went away (`packetlog --stdout | head`):
+    /// the writer asked the capture to stop, and the lines it could not
+    /// write are not an error of the run.
+    public let standardOutputClosed = Atomic<Bool>(false)
+    /// The last write error, as text (for the run's final message).
+    private let lastError = Mutex<String?>(nil)
+    public var lastErrorText: String? { lastError.withLock { $0 } }
     private var lastErrorReport: Int64 = 0
 
     public init(target: Target, chunkCount: Int = 32, chunkCapacity: Int = 1 << 20) {
@@ -190,11 +197,11 @@ public final class LogWriter: @unchecked Sendable {
 
     private func write(_ chunk: OutputChunk) {
         guard let destination = chunk.destination, chunk.lines > 0 else { return }
-        do {
+        do throws(SystemError) {
             let fd = try descriptor(for: destination)
             var sizeBefore: off_t = -1
             if case .files = target { sizeBefore = lseek(fd, 0, SEEK_END) } else if standardOutputIsFile { sizeBefore = lseek(fd, 0, SEEK_CUR) }
-            do {
+            do throws(SystemError) {
                 try FileIO.writeAll(fd, chunk.buffer.bytes)
             } catch {
                 if sizeBefore >= 0 {
@@ -209,11 +216,47 @@ public final class LogWriter: @unchecked Sendable {
             bytesWritten.add(UInt64(chunk.buffer.count), ordering: .relaxed)
         } catch {
             linesLost.add(UInt64(chunk.lines), ordering: .relaxed)
+            if case .standardOutput = target, error.errno == EPIPE {
+                // Nothing can be written any more: stop the capture (the
+                // summary still goes to standard error).
+                if !standardOutputClosed.exchange(true, ordering: .relaxed) {
+                    FileIO.printError("packetlog: standard output was closed by its reader: stopping")
+                }
+                stopRequested.store(true, ordering: .relaxed)
+                return
+            }
+            lastError.withLock { $0 = error.description }
             let now = Int64(time(nil))
             if now - lastErrorReport >= 60 || lastErrorReport == 0 {
                 lastErrorReport = now
-                FileIO.printError("packetlog: cannot write log lines (\(error)); \(linesLost.load(ordering: .relaxed)) lines lost so far; writing resumes when the cause is fixed (free disk space?)")
+                FileIO.printError("packetlog: cannot write log lines (\(error)); \(linesLost.load(ordering: .relaxed)) lines lost so far; \(Self.fix(for: error.errno))")
             }
+        }
+    }
+
+    /// Standard output is a pipe or socket whose reader went away while
+    /// nothing was being written (an idle capture piped into `head`):
+    /// asks the capture to stop, as a failed write would. Called once a
+    /// second by the capture loop; a `poll` that does not wait.
+    public func watchStandardOutput() {
+        guard case .standardOutput = target, !standardOutputIsFile, !standardOutputClosed.load(ordering: .relaxed) else { return }
+        var descriptor = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
+        guard poll(&descriptor, 1, 0) > 0, descriptor.revents & Int16(POLLERR | POLLHUP) != 0 else { return }
+        if !standardOutputClosed.exchange(true, ordering: .relaxed) {
+            FileIO.printError("packetlog: standard output was closed by its reader: stopping")
+        }
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    /// What to do about a failed write, by its errno.
+    static func fix(for code: Int32) -> String {
+        switch code {
+        case ENOSPC, EDQUOT: return "free disk space (or raise the quota); writing resumes by itself"
+        case EACCES, EPERM: return "the user packetlog runs as may not write there: fix the owner or mode of the directory and its log files; writing resumes when it can"
+        case ENOENT: return "the log directory is gone: create it again; writing resumes when it exists"
+        case EROFS: return "the file system is read-only: remount it read-write or choose another directory"
+        case EIO: return "an I/O error: check the disk (dmesg); writing resumes when it succeeds"
+        default: return "writing resumes when the cause is fixed"
         }
     }
 

@@ -24,6 +24,9 @@ protocol CapturePacketHandler: AnyObject {
     func flushLines()
     /// SIGHUP: reopen the files.
     func reopenFiles()
+    /// The writer, for the once-a-second check that standard output still
+    /// has a reader (`LogWriter.watchStandardOutput`).
+    var writer: LogWriter { get }
     /// Packets handled so far.
     var packets: UInt64 { get }
 }
@@ -70,6 +73,7 @@ struct CaptureLoop<Handler: CapturePacketHandler> {
             if now - lastTick >= 1000 {
                 lastTick = now
                 handler.idleTick()
+                handler.writer.watchStandardOutput()
             }
             if reopenRequested.exchange(false, ordering: .relaxed) { handler.reopenFiles() }
         }
@@ -173,6 +177,7 @@ final class FileReader<Handler: CapturePacketHandler>: FilePacketReceiver {
         let now = monotonicMilliseconds()
         if now - lastFlush >= 1000 {
             lastFlush = now
+            handler.writer.watchStandardOutput()
             if seen != seenAtLastFlush {
                 seenAtLastFlush = seen
                 handler.flushLines()

@@ -47,6 +47,11 @@ public enum Privileges {
         if uid != 0 && setuid(0) == 0 {
             throw DropError(description: "root could be regained after switching to '\(user)'; refusing to run")
         }
+        // The directory is the user's now, but a parent it cannot enter
+        // (`/root` is 0700) still keeps it out: every line would be lost.
+        for directory in directories where access(directory, W_OK | X_OK) != 0 {
+            throw DropError(description: "user '\(user)' cannot write in '\(directory)' (\(String(cString: strerror(errno)))): a parent directory does not let it in; choose a log directory the user can reach (such as /var/log/packetlog) or another -Z user")
+        }
     }
 
     /// The names in `directory` that are log files of one of `stems`.
