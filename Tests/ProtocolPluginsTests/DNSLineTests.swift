@@ -46,6 +46,15 @@ final class DNSLineTests: XCTestCase {
         XCTAssertEqual(harness.lines(payload: w.bytes), [prefix + "CQ 0001 00 example.com CLASS77 TYPE65400"])
     }
 
+    func testRecentlyAssignedTypesPrintTheirIANAMnemonics() {
+        // The spec asks for the IANA mnemonic: NXNAME (RFC 9824) printed TYPE128.
+        for (type, name) in [(128, "NXNAME"), (263, "CLA"), (264, "IPN"), (262, "WALLET")] {
+            var w = DNSWire(id: 1, flags: 0, qd: 1)
+            w.question("example.com", type: UInt16(type))
+            XCTAssertEqual(harness.lines(payload: w.bytes), [prefix + "CQ 0001 00 example.com IN \(name)"])
+        }
+    }
+
     // MARK: Responses
 
     func testResponseToRemoteIsClientResponseWithFirstAnswer() {

@@ -105,9 +105,9 @@ public struct DNSType: RawRepresentable, Hashable, Sendable {
         case 62: "CSYNC"; case 63: "ZONEMD"; case 64: "SVCB"; case 65: "HTTPS"; case 66: "DSYNC"; case 67: "HHIT"; case 68: "BRID"
         case 99: "SPF"; case 100: "UINFO"; case 101: "UID"; case 102: "GID"; case 103: "UNSPEC"
         case 104: "NID"; case 105: "L32"; case 106: "L64"; case 107: "LP"; case 108: "EUI48"
-        case 109: "EUI64"; case 249: "TKEY"; case 250: "TSIG"; case 251: "IXFR"; case 252: "AXFR"
+        case 109: "EUI64"; case 128: "NXNAME"; case 249: "TKEY"; case 250: "TSIG"; case 251: "IXFR"; case 252: "AXFR"
         case 253: "MAILB"; case 254: "MAILA"; case 255: "ANY"; case 256: "URI"; case 257: "CAA"
-        case 258: "AVC"; case 259: "DOA"; case 260: "AMTRELAY"; case 261: "RESINFO"; case 262: "WALLET"; case 32768: "TA"; case 32769: "DLV"
+        case 258: "AVC"; case 259: "DOA"; case 260: "AMTRELAY"; case 261: "RESINFO"; case 262: "WALLET"; case 263: "CLA"; case 264: "IPN"; case 32768: "TA"; case 32769: "DLV"
         default: nil
         }
     }
