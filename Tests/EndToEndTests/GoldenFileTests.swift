@@ -76,7 +76,10 @@ final class GoldenFileTests: XCTestCase {
     func testAFileSizeLimitOnStandardOutputLeavesWholeLinesOnly() throws {
         let r = try E2E.run("/bin/sh", ["-c", #"ulimit -f 4 && exec "$0" "$@""#, try E2E.binary(),
                                         "--protocol", "dns", "-r", pcap] + localAddresses + ["--stdout"], timeout: 60)
-        XCTAssertEqual(r.status, 0, "exit status (25: killed by SIGXFSZ): \(r.stderr)")
+        // Exit 1, not 25 (killed by SIGXFSZ): lines of a capture file were lost.
+        XCTAssertEqual(r.status, 1, "exit status (25: killed by SIGXFSZ): \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("lines lost so far; the file size limit (ulimit -f, LimitFSIZE=) was reached: raise it"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("lines could not be written (last error: write: File too large (errno 27))"), r.stderr)
         guard let (summary, c) = E2E.summaryCounters(r.stderr) else { return XCTFail("no summary on stderr: \(r.stderr)") }
         let written = c["lines-written"] ?? 0, lost = c["lines-lost"] ?? 0
         XCTAssertEqual(written + lost, 40, summary)

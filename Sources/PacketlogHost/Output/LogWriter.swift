@@ -256,6 +256,7 @@ public final class LogWriter: @unchecked Sendable {
         case ENOENT: return "the log directory is gone: create it again; writing resumes when it exists"
         case EROFS: return "the file system is read-only: remount it read-write or choose another directory"
         case EIO: return "an I/O error: check the disk (dmesg); writing resumes when it succeeds"
+        case EFBIG: return "the file size limit (ulimit -f, LimitFSIZE=) was reached: raise it"
         default: return "writing resumes when the cause is fixed"
         }
     }
