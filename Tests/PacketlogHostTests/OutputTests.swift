@@ -495,6 +495,23 @@ final class FileMaintenanceTests: XCTestCase {
         XCTAssertEqual(left, ["dns-20261127-06.log", "dns-20261127-07.log", "other.txt", "dns-CQ-20261101-00.log"])
     }
 
+    func testRetentionWithCompressionNeitherBreaksACompressionNorLeavesFilesBehind() {
+        // Retention deleted the .gz a compression had just begun to append
+        // to: the script's `stat` failed (raw shell errors on stderr), its
+        // renamed log stayed behind, and the next run made more .gz files
+        // than retention_files allows.
+        let dir = tempDirectory()
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true,
+                                       retention: RetentionPolicy(maxFiles: 2))])
+        for hour in 5...10 { lines.line("hour \(hour)", hour: hour) }
+        lines.finish()
+        XCTAssertTrue(waitForCompressions(dir))
+        let left = Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+        XCTAssertEqual(left, ["dns-20261127-09.log.gz", "dns-20261127-10.log"], "the two newest files, nothing half done")
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-09.log.gz"), "hour 9\n")
+        XCTAssertEqual(try? readFile(dir + "/dns-20261127-10.log"), "hour 10\n")
+    }
+
     func testRetentionByAgeUsesModificationTime() {
         let dir = tempDirectory()
         let old = dir + "/dns-20200101-00.log"

@@ -41,16 +41,17 @@ public enum FileMaintenance {
             FileIO.printError("packetlog: cannot compress \(path): rename: \(String(cString: strerror(errno)))")
             return
         }
-        startCompression(of: closing, into: gz, files: files)
+        startCompression(of: closing, into: gz, files: files, steps: &steps)
     }
 
     /// Appends `closing` to `gz` as a gzip member, then removes it and runs
-    /// the hook (`compressionScript`, in the background).
-    private static func startCompression(of closing: String, into gz: String, files: ModuleFiles) {
+    /// the hook (`compressionScript`, in the background); `steps` records
+    /// the `.gz` as busy until the script is reaped (retention leaves it).
+    private static func startCompression(of closing: String, into gz: String, files: ModuleFiles, steps: inout ClosingSteps) {
         // Created here, with the log's mode (the shell would use its umask).
         let created = open(gz, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, files.fileMode)
         if created >= 0 { close(created) }
-        _ = spawnShell(compressionScript, arguments: [closing, gz, files.rotateHook ?? ""])
+        if let pid = spawnShell(compressionScript, arguments: [closing, gz, files.rotateHook ?? ""]) { steps.compressing[pid] = gz }
     }
 
     /// `$1` the renamed log file, `$2` the `.gz`, `$3` the hook ("" when
@@ -113,19 +114,22 @@ public enum FileMaintenance {
     /// stopped) holds the `.gz`'s lock, and the resumed one then finds the
     /// file gone and does nothing. With compression off the files are
     /// left as they are (plain text, every line in them).
-    static func resumeInterruptedCompressions(_ files: ModuleFiles) {
+    static func resumeInterruptedCompressions(_ files: ModuleFiles, steps: inout ClosingSteps) {
         guard files.compress else { return }
         for name in FileIO.names(in: files.directory) {
             guard let marker = name.firstRange(of: ".log.closing-") else { continue }
             let log = String(name[..<marker.lowerBound]) + ".log"
             guard logGroup(of: log, stem: files.stem) != nil else { continue }
-            startCompression(of: files.directory + "/" + name, into: files.directory + "/" + log + ".gz", files: files)
+            startCompression(of: files.directory + "/" + name, into: files.directory + "/" + log + ".gz", files: files, steps: &steps)
         }
     }
 
     /// Deletes the module's closed files that the retention policy no longer
-    /// keeps. `open` are paths still being written (never deleted).
-    static func applyRetention(_ files: ModuleFiles, open: Set<String>, now: Int64) -> Int {
+    /// keeps. `open` are paths still being written, `busy` the `.gz` files
+    /// a compression is appending to (never deleted: the compression's
+    /// `stat` of a `.gz` deleted under it failed and left its file behind;
+    /// a later closing, or the end of the run, deletes them once done).
+    static func applyRetention(_ files: ModuleFiles, open: Set<String>, busy: Set<String> = [], now: Int64) -> Int {
         let policy = files.retention
         guard policy.maxAgeSeconds != nil || policy.maxFiles != nil else { return 0 }
         var groups: [String: [String]] = [:]
@@ -139,7 +143,7 @@ public enum FileMaintenance {
             let sorted = names.sorted(by: >)
             for (index, name) in sorted.enumerated() {
                 let path = files.directory + "/" + name
-                if open.contains(path) || open.contains(String(path.dropLast(3))) { continue }
+                if open.contains(path) || open.contains(String(path.dropLast(3))) || busy.contains(path) { continue }
                 var remove = false
                 if let maxFiles = policy.maxFiles, index >= maxFiles { remove = true }
                 if let maxAge = policy.maxAgeSeconds {
@@ -188,6 +192,10 @@ public enum FileMaintenance {
 struct ClosingSteps {
     private var done: Set<String> = []
     private var serial = 0
+    /// Compressions running: the script's pid and its `.gz`.
+    var compressing: [pid_t: String] = [:]
+    /// The `.gz` files compressions are appending to.
+    var busy: Set<String> { Set(compressing.values) }
 
     mutating func nextSerial() -> Int { serial &+= 1; return serial }
 
@@ -200,8 +208,22 @@ struct ClosingSteps {
     }
 
     /// Reaps finished children (non-blocking).
-    func reap() {
+    mutating func reap() {
         var status: Int32 = 0
-        while waitpid(-1, &status, WNOHANG) > 0 {}
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { break }
+            compressing[pid] = nil
+        }
+    }
+
+    /// Waits (reaping) until no compression runs or `milliseconds` passed.
+    mutating func waitForCompressions(milliseconds: Int) {
+        let deadline = monotonicMilliseconds() + Int64(milliseconds)
+        reap()
+        while !compressing.isEmpty, monotonicMilliseconds() < deadline {
+            usleep(20_000)
+            reap()
+        }
     }
 }

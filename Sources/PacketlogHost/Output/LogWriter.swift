@@ -123,7 +123,7 @@ public final class LogWriter: @unchecked Sendable {
 
     private func run() {
         if case .files(let modules) = target {
-            for files in modules { FileMaintenance.resumeInterruptedCompressions(files) }
+            for files in modules { FileMaintenance.resumeInterruptedCompressions(files, steps: &closingSteps) }
         }
         loop: while true {
             switch commands.pop() {
@@ -153,6 +153,15 @@ public final class LogWriter: @unchecked Sendable {
             }
         }
         closeAll()
+        // The last files' compressions: retention could not delete a `.gz`
+        // while one appended to it. Waited for a little (a stop must stay
+        // prompt), then retention runs once more over what is done.
+        if case .files(let modules) = target, !closingSteps.compressing.isEmpty {
+            closingSteps.waitForCompressions(milliseconds: 5000)
+            for files in modules {
+                _ = FileMaintenance.applyRetention(files, open: [], busy: closingSteps.busy, now: Int64(time(nil)))
+            }
+        }
         done.lock()
         finished = true
         done.broadcast()
@@ -163,9 +172,13 @@ public final class LogWriter: @unchecked Sendable {
     private func closed(_ destination: LogDestination) {
         guard case .files(let modules) = target, destination.module < modules.count else { return }
         let files = modules[destination.module]
-        FileMaintenance.fileClosed(destination.path, files: files, steps: &closingSteps)
+        // Retention first: a file it deletes at once is not compressed (a
+        // gzip of a file about to go), and no `.gz` being appended to is
+        // deleted (`busy`).
+        closingSteps.reap()
         let openPaths = Set(open.values.flatMap { $0.map(\.destination.path) })
-        _ = FileMaintenance.applyRetention(files, open: openPaths, now: Int64(time(nil)))
+        _ = FileMaintenance.applyRetention(files, open: openPaths, busy: closingSteps.busy, now: Int64(time(nil)))
+        FileMaintenance.fileClosed(destination.path, files: files, steps: &closingSteps)
     }
 
     /// Closes the oldest periods of `slot` beyond `keeping`: each is older
