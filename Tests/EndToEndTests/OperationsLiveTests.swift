@@ -421,8 +421,8 @@ final class OperationsLiveTests: XCTestCase {
     /// The log directory is a 64 KiB tmpfs. A first batch is written, then a
     /// filler takes every free page: the log file's last page still has ~3.7
     /// KiB free, so the next chunk (200 lines, ~15 KiB) is a short write and
-    /// then ENOSPC — the file must be cut back to whole lines and the chunk's
-    /// lines counted as lost. Once the filler is gone, writing resumes by itself.
+    /// then ENOSPC — the file must be cut back to the whole lines that fitted
+    /// and the chunk's other lines counted as lost. Once the filler is gone, writing resumes by itself.
     func testFullDiskIsSurvivedAndWritingResumes() throws {
         try E2E.requireLab(["ip", "unbound", "dig", "mount", "umount", "dd", "python3"])
         let binary = try E2E.binary()

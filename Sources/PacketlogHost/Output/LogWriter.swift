@@ -210,6 +210,7 @@ public final class LogWriter: @unchecked Sendable {
 
     private func write(_ chunk: OutputChunk) {
         guard let destination = chunk.destination, chunk.lines > 0 else { return }
+        var keptLines = 0
         do throws(SystemError) {
             let fd = try descriptor(for: destination)
             var sizeBefore: off_t = -1
@@ -218,17 +219,32 @@ public final class LogWriter: @unchecked Sendable {
                 try FileIO.writeAll(fd, chunk.buffer.bytes)
             } catch {
                 if sizeBefore >= 0 {
-                    FileIO.truncate(fd, to: sizeBefore)   // never leave half a line
+                    // The whole lines that reached the file stay (a nearly
+                    // full disk, a size limit); the rest is cut off: never
+                    // half a line.
+                    let bytes = chunk.buffer.bytes
+                    var end: off_t = -1
+                    if case .files = target { end = lseek(fd, 0, SEEK_END) } else { end = lseek(fd, 0, SEEK_CUR) }
+                    var keep = 0
+                    if end > sizeBefore, let last = bytes[..<min(Int(end - sizeBefore), bytes.count)].lastIndex(of: 10) {
+                        keep = last + 1
+                        keptLines = bytes[..<keep].reduce(0) { $1 == 10 ? $0 + 1 : $0 }
+                    }
+                    FileIO.truncate(fd, to: sizeBefore + off_t(keep))
                     // Standard output opened with `>` (no O_APPEND): its offset must
                     // come back too, or the next write leaves a hole of NULs.
-                    if case .standardOutput = target { _ = lseek(fd, sizeBefore, SEEK_SET) }
+                    if case .standardOutput = target { _ = lseek(fd, sizeBefore + off_t(keep), SEEK_SET) }
+                    if keptLines > 0 {
+                        linesWritten.add(UInt64(keptLines), ordering: .relaxed)
+                        bytesWritten.add(UInt64(keep), ordering: .relaxed)
+                    }
                 }
                 throw error
             }
             linesWritten.add(UInt64(chunk.lines), ordering: .relaxed)
             bytesWritten.add(UInt64(chunk.buffer.count), ordering: .relaxed)
         } catch {
-            linesLost.add(UInt64(chunk.lines), ordering: .relaxed)
+            linesLost.add(UInt64(chunk.lines - keptLines), ordering: .relaxed)
             if case .standardOutput = target, error.errno == EPIPE {
                 // Nothing can be written any more: stop the capture (the
                 // summary still goes to standard error).
