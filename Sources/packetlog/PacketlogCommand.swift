@@ -266,6 +266,10 @@ struct PacketlogCommand: ParsableCommand {
             linkType = try BPFCompiler.linkType(ofFile: readFile); where_ = "capture file \(readFile)"
         } else {
             let device = config.host.string("interface") ?? CaptureInterfaces.defaultInterface()
+            // A typo in the interface is what a run would stop at first.
+            if let device, device != "any", if_nametoindex(device) == 0 {
+                throw UsageError("unknown interface '\(device)': list interfaces with 'ip link' and pass one with -i")
+            }
             if let device, let t = BPFCompiler.linkType(ofInterface: device) {
                 linkType = t; where_ = "interface \(device)"
             } else {

@@ -33,6 +33,27 @@ final class ErrorMessageTests: XCTestCase {
         XCTAssertEqual(err.split(separator: "\n").count, 1, "one line: \(err)")
     }
 
+    func testUnknownInterfaceFailsCheckConfigToo() throws {
+        // --check-config said only "link type unknown" and exited 0.
+        let out = try E2E.run(try E2E.binary(), ["--protocol", "dns", "-i", "nosuchif0", "--check-config"], timeout: 30)
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertTrue(out.stderr.contains("packetlog: error: unknown interface 'nosuchif0': list interfaces with 'ip link' and pass one with -i"), out.stderr)
+    }
+
+    func testInterfaceThatIsDownNamesTheFix() throws {
+        // A new network namespace's lo is down: libpcap's "That device is
+        // not up" named the cause but not the fix.
+        guard getuid() == 0, let ip = E2E.which("ip") else { throw XCTSkip("needs root and ip") }
+        let ns = "pl-err-down-\(getpid())"
+        guard try E2E.run(ip, ["netns", "add", ns]).status == 0 else { throw XCTSkip("cannot create a network namespace") }
+        defer { _ = try? E2E.run(ip, ["netns", "delete", ns]) }
+        let dir = try E2E.temporaryDirectory("err-down")
+        let out = try E2E.run(ip, ["netns", "exec", ns, try E2E.binary(), "--protocol", "dns", "-i", "lo",
+                                   "-d", dir.appendingPathComponent("logs").path], timeout: 30)
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertEqual(out.stderr, "packetlog: error: interface 'lo' is down: bring it up (ip link set lo up) or capture on another with -i\n")
+    }
+
     func testBadFilterCarriesLibpcapsReason() throws {
         let err = try failure(["--protocol", "dns", "-r", pcap, "-f", "port fifty-three"])
         XCTAssertTrue(err.contains("packetlog: error: -f/--filter: libpcap rejects the BPF filter 'port fifty-three': "), err)

@@ -10,6 +10,7 @@ public struct CaptureError: Error, CustomStringConvertible {
     private enum Reason {
         case permission(String)
         case noSuchDevice(String)
+        case interfaceDown(String)
         case badFilter(String, String)
         case openFile(String, String)
         case unsupportedLink(Int32)
@@ -23,6 +24,8 @@ public struct CaptureError: Error, CustomStringConvertible {
             return "no permission to capture on '\(device)': run as root or grant the capability: setcap cap_net_raw,cap_net_admin=eip $(command -v packetlog)"
         case .noSuchDevice(let device):
             return "unknown interface '\(device)': list interfaces with 'ip link' and pass one with -i"
+        case .interfaceDown(let device):
+            return "interface '\(device)' is down: bring it up (ip link set \(device) up) or capture on another with -i"
         case .badFilter(let filter, let why):
             return "libpcap rejects the BPF filter '\(filter)': \(why)"
         case .openFile(let path, let why):
@@ -36,6 +39,7 @@ public struct CaptureError: Error, CustomStringConvertible {
 
     static func permission(_ d: String) -> CaptureError { CaptureError(reason: .permission(d)) }
     static func noSuchDevice(_ d: String) -> CaptureError { CaptureError(reason: .noSuchDevice(d)) }
+    static func interfaceDown(_ d: String) -> CaptureError { CaptureError(reason: .interfaceDown(d)) }
     static func badFilter(_ f: String, _ w: String) -> CaptureError { CaptureError(reason: .badFilter(f, w)) }
     static func openFile(_ p: String, _ w: String) -> CaptureError { CaptureError(reason: .openFile(p, w)) }
     static func unsupportedLink(_ l: Int32) -> CaptureError { CaptureError(reason: .unsupportedLink(l)) }
@@ -150,6 +154,7 @@ public final class PcapHandle {
             switch status {
             case PCAP_ERROR_PERM_DENIED: throw CaptureError.permission(device)
             case PCAP_ERROR_NO_SUCH_DEVICE: throw CaptureError.noSuchDevice(device)
+            case PCAP_ERROR_IFACE_NOT_UP: throw CaptureError.interfaceDown(device)
             default: throw CaptureError.other("cannot capture on '\(device)': \(message)")
             }
         }
