@@ -267,7 +267,7 @@ struct PacketlogCommand: ParsableCommand {
         } else {
             let device = config.host.string("interface") ?? CaptureInterfaces.defaultInterface()
             // A typo in the interface is what a run would stop at first.
-            if let device, device != "any", if_nametoindex(device) == 0 {
+            if let device, !CaptureInterfaces.exists(device) {
                 throw UsageError("unknown interface '\(device)': list interfaces with 'ip link' and pass one with -i")
             }
             if let device, let t = BPFCompiler.linkType(ofInterface: device) {

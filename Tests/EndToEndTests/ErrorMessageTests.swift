@@ -40,6 +40,16 @@ final class ErrorMessageTests: XCTestCase {
         XCTAssertTrue(out.stderr.contains("packetlog: error: unknown interface 'nosuchif0': list interfaces with 'ip link' and pass one with -i"), out.stderr)
     }
 
+    func testLibpcapsOwnDevicesAreNotUnknownInterfaces() throws {
+        // `any` and `nflog` have no interface index (if_nametoindex fails):
+        // --check-config called them unknown interfaces.
+        for device in ["any", "nflog"] {
+            let out = try E2E.run(try E2E.binary(), ["--protocol", "dns", "-i", device, "--check-config"], timeout: 30)
+            XCTAssertFalse(out.stderr.contains("unknown interface"), "\(device): \(out.stderr)")
+            if device == "any" { XCTAssertEqual(out.status, 0, out.stderr) }
+        }
+    }
+
     func testInterfaceThatIsDownNamesTheFix() throws {
         // A new network namespace's lo is down: libpcap's "That device is
         // not up" named the cause but not the fix.

@@ -528,6 +528,18 @@ final class OperationsLiveTests: XCTestCase {
     /// lines flushed once a second), so the disk is filled and freed
     /// between its parts: the lab fixture 3 times, 20 times, 5 times.
     func testStandardOutputToAFileOnAFullDiskKeepsWholeLinesAndNoHole() throws {
+        try standardOutputOnAFullDisk(appending: false)
+    }
+
+    /// The same with `>> file` (O_APPEND) over an earlier run's lines, the
+    /// disk full from the start: the descriptor's offset is 0 until the
+    /// first write, so the cut of that failed write, measured from it,
+    /// truncated the file to nothing — the earlier lines gone.
+    func testStandardOutputAppendedToAFileOnAFullDiskKeepsTheEarlierLines() throws {
+        try standardOutputOnAFullDisk(appending: true)
+    }
+
+    private func standardOutputOnAFullDisk(appending: Bool) throws {
         try E2E.requireLab(["mount", "umount", "dd", "python3"])
         let work = try E2E.temporaryDirectory("ops-stdout-full")
         let disk = work.appendingPathComponent("disk")
@@ -539,6 +551,8 @@ final class OperationsLiveTests: XCTestCase {
             let r = try? E2E.run(E2E.which("umount")!, [disk.path])
             if r?.status != 0 { _ = try? E2E.run(E2E.which("umount")!, ["-l", disk.path]) }
         }
+        // `>> file` appends to an earlier run's lines; `> file` starts empty.
+        let earlier = Array(repeating: "an earlier run's line\n", count: appending ? 100 : 0)
         let split = #"""
         import sys
         data = open(sys.argv[1], 'rb').read()
@@ -553,10 +567,17 @@ final class OperationsLiveTests: XCTestCase {
             #"python3 -c "$SPLIT" "$PCAP" "$WORK""#,
             #""$BIN" --protocol dns -r "$WORK/all.pcap" --stdout > "$WORK/reference.log" 2>/dev/null"#,
             #"mkfifo "$WORK/fifo""#,
-            #""$BIN" --protocol dns -r - --stdout < "$WORK/fifo" > "$DISK/out.log" 2> "$WORK/stderr" & pl=$!"#,
+            #"yes "an earlier run's line" | head -n "$EARLIER" > "$DISK/out.log""#,
+            #"if [ "$APPEND" = 1 ]; then"#,
+            #"  "$BIN" --protocol dns -r - --stdout < "$WORK/fifo" >> "$DISK/out.log" 2> "$WORK/stderr" & pl=$!"#,
+            #"else"#,
+            #"  "$BIN" --protocol dns -r - --stdout < "$WORK/fifo" > "$DISK/out.log" 2> "$WORK/stderr" & pl=$!"#,
+            #"fi"#,
             #"exec 3> "$WORK/fifo""#,
+            // Appending: the disk is full from the start (the first write fails).
+            #"[ "$APPEND" = 1 ] && { dd if=/dev/zero of="$DISK/filler" bs=4k 2>/dev/null || true; }"#,
             #"cat "$WORK/part1" >&3; sleep 2.5"#,
-            #"dd if=/dev/zero of="$DISK/filler" bs=4k 2>/dev/null || true"#,
+            #"[ "$APPEND" = 1 ] || dd if=/dev/zero of="$DISK/filler" bs=4k 2>/dev/null || true"#,
             #"cat "$WORK/part2" >&3; sleep 3"#,
             #"rm "$DISK/filler""#,
             #"cat "$WORK/part3" >&3; exec 3>&-"#,
@@ -564,6 +585,7 @@ final class OperationsLiveTests: XCTestCase {
         ].joined(separator: "\n")
         let r = try E2E.run("/usr/bin/env", ["SPLIT=\(split)", "PCAP=\(E2E.fixtures.appendingPathComponent("lab-dns.pcap").path)",
                                              "WORK=\(work.path)", "DISK=\(disk.path)", "BIN=\(try E2E.binary())",
+                                             "APPEND=\(appending ? 1 : 0)", "EARLIER=\(earlier.count)",
                                              "/bin/sh", "-c", script], timeout: 60)
         XCTAssertEqual(r.status, 0, r.stderr)
         let stderr = (try? String(contentsOf: work.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
@@ -571,7 +593,9 @@ final class OperationsLiveTests: XCTestCase {
         XCTAssertFalse(out.contains(0), "a hole of NUL bytes in the output")
         let reference = try String(contentsOf: work.appendingPathComponent("reference.log"), encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        let text = String(decoding: out, as: UTF8.self)
+        var text = String(decoding: out, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix(earlier.joined()), "the earlier run's lines are kept")
+        text = String(text.dropFirst(earlier.joined().count))
         XCTAssertTrue(text.hasSuffix("\n"), "ends with a whole line")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         // Whole lines of the reference, in its order, the last one included.
@@ -581,7 +605,9 @@ final class OperationsLiveTests: XCTestCase {
             next = found + 1
         }
         XCTAssertEqual(lines.last, reference.last, "the lines after the space was freed are written")
-        XCTAssertEqual(Array(lines.prefix(120)), Array(reference.prefix(120)), "the lines before the disk filled are written")
+        if !appending {
+            XCTAssertEqual(Array(lines.prefix(120)), Array(reference.prefix(120)), "the lines before the disk filled are written")
+        }
         guard let (summary, c) = E2E.summaryCounters(stderr) else { return XCTFail("no summary: \(stderr)") }
         XCTAssertTrue(stderr.contains("packetlog: cannot write log lines ("), stderr)
         // Lines were lost: the run is a failure (a script must not take the log for whole).

@@ -433,6 +433,38 @@ final class FileMaintenanceTests: XCTestCase {
         XCTAssertEqual(try? readFile(dir + "/dns-20261127-06.log"), "b\nc\n", "the current hour is reopened and appended to")
     }
 
+    func testASlowHookDoesNotHoldUpTheEndOfTheRun() {
+        // A hook that uploads for minutes: the end of a run waits for the
+        // compressions (their .gz must be whole), not for hooks. The hook
+        // ran in the compression's own process, so the run waited its full
+        // 5 s for it and the .gz stayed "busy" for retention meanwhile.
+        let dir = tempDirectory()
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true,
+                                       rotateHook: "exec >/dev/null 2>&1; sleep 8; echo \"$1\" > \"$(dirname \"$1\")/hook.txt\"")])
+        lines.line("a", hour: 5); lines.line("b", hour: 6)
+        let started = Date()
+        lines.finish()
+        let took = Date().timeIntervalSince(started)
+        XCTAssertLessThan(took, 4, "the end of the run waited for the hook")
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "a\n", "the compression finished before the run ended")
+    }
+
+    func testCompressionsEndTheRunPromptlyWhenSIGCHLDIsIgnored() {
+        // A parent that ignores SIGCHLD passes that on: the kernel reaps the
+        // compressions, waitpid reports ECHILD, and the end of the run
+        // waited 5 s for compressions long gone.
+        let dir = tempDirectory()
+        signal(SIGCHLD, SIG_IGN)
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true)])
+        lines.line("a", hour: 5); lines.line("b", hour: 6)
+        let started = Date()
+        lines.finish()
+        let took = Date().timeIntervalSince(started)
+        signal(SIGCHLD, SIG_DFL)   // before gunzip: Process waits for its child
+        XCTAssertLessThan(took, 4, "the end of the run waited for compressions that were over")
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "a\n")
+    }
+
     func testAHookThatIsOnlyACommentDoesNotStopCompression() {
         // The hook runs as its own script: a comment-only hook used to make
         // the whole compression script a syntax error.

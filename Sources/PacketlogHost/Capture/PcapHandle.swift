@@ -234,6 +234,23 @@ public enum CaptureInterfaces {
         defer { pcap_freealldevs(devices) }
         return String(cString: first.pointee.name)
     }
+
+    /// Whether `name` is something a capture can open: a network interface
+    /// of the system, or one of libpcap's own devices (`any`, `nflog`,
+    /// `usbmon1` …, which have no interface index).
+    public static func exists(_ name: String) -> Bool {
+        if if_nametoindex(name) != 0 { return true }
+        var devices: UnsafeMutablePointer<pcap_if_t>?
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard pcap_findalldevs(&devices, &errbuf) == 0 else { return false }
+        defer { pcap_freealldevs(devices) }
+        var device = devices
+        while let d = device {
+            if String(cString: d.pointee.name) == name { return true }
+            device = d.pointee.next
+        }
+        return false
+    }
 }
 
 /// Reads a whole small file as text (start-up only).

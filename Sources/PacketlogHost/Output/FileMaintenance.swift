@@ -70,7 +70,10 @@ public enum FileMaintenance {
     ///    cut back at once and the file stays for step 1 of the next
     ///    compression of this `.gz` or the next start
     ///    (`resumeInterruptedCompressions`);
-    /// 3. the lock is let go, and the hook runs if anything was appended.
+    /// 3. the lock is let go, and the hook starts, in the background, if
+    ///    anything was appended: the script ends at once, so the `.gz` is
+    ///    no longer busy and a stop does not wait for a slow hook (an
+    ///    upload); the hook goes on by itself.
     ///
     /// Any failure leaves the file, with every line, for a later run.
     static let compressionScript = #"""
@@ -90,7 +93,7 @@ public enum FileMaintenance {
             rm -f -- "$f-at-$n"; appended=1
         fi
         exec 9>&-
-        [ -n "$appended" ] && [ -n "$3" ] && exec /bin/sh -c "$3" packetlog-rotate "$2"
+        if [ -n "$appended" ] && [ -n "$3" ]; then /bin/sh -c "$3" packetlog-rotate "$2" & fi
         exit 0
         """#
 
@@ -212,6 +215,12 @@ struct ClosingSteps {
         var status: Int32 = 0
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
+            if pid < 0, errno == ECHILD {
+                // No child at all: whatever was recorded has ended (reaped
+                // by someone else); nothing is busy any more.
+                compressing.removeAll()
+                break
+            }
             guard pid > 0 else { break }
             compressing[pid] = nil
         }

@@ -67,6 +67,9 @@ public final class LogWriter: @unchecked Sendable {
     /// Standard output is a regular file (`> file`): a failed write is cut
     /// back like a log file's.
     private let standardOutputIsFile: Bool
+    /// Standard output was opened to append (`>> file`): its offset is not
+    /// where the next line goes (it is 0 until the first write), its end is.
+    private let standardOutputAppends: Bool
 
     public let linesWritten = Atomic<UInt64>(0)
     public let bytesWritten = Atomic<UInt64>(0)
@@ -88,6 +91,8 @@ public final class LogWriter: @unchecked Sendable {
         for _ in 0..<chunkCount { freeChunks.push(OutputChunk(capacity: chunkCapacity)) }
         var info = stat()
         standardOutputIsFile = fstat(1, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        let flags = fcntl(1, F_GETFL)
+        standardOutputAppends = flags >= 0 && flags & O_APPEND != 0
     }
 
     public func start() {
@@ -213,8 +218,11 @@ public final class LogWriter: @unchecked Sendable {
         var keptLines = 0
         do throws(SystemError) {
             let fd = try descriptor(for: destination)
-            var sizeBefore: off_t = -1
-            if case .files = target { sizeBefore = lseek(fd, 0, SEEK_END) } else if standardOutputIsFile { sizeBefore = lseek(fd, 0, SEEK_CUR) }
+            // Where this chunk begins in the file (log files and `>> file`
+            // append: the end; `> file`: the offset), or -1 (not a file).
+            let isFile: Bool, appends: Bool
+            if case .files = target { (isFile, appends) = (true, true) } else { (isFile, appends) = (standardOutputIsFile, standardOutputAppends) }
+            let sizeBefore = isFile ? lseek(fd, 0, appends ? SEEK_END : SEEK_CUR) : -1
             do throws(SystemError) {
                 try FileIO.writeAll(fd, chunk.buffer.bytes)
             } catch {
@@ -223,8 +231,7 @@ public final class LogWriter: @unchecked Sendable {
                     // full disk, a size limit); the rest is cut off: never
                     // half a line.
                     let bytes = chunk.buffer.bytes
-                    var end: off_t = -1
-                    if case .files = target { end = lseek(fd, 0, SEEK_END) } else { end = lseek(fd, 0, SEEK_CUR) }
+                    let end = lseek(fd, 0, appends ? SEEK_END : SEEK_CUR)
                     var keep = 0
                     if end > sizeBefore, let last = bytes[..<min(Int(end - sizeBefore), bytes.count)].lastIndex(of: 10) {
                         keep = last + 1
@@ -233,7 +240,7 @@ public final class LogWriter: @unchecked Sendable {
                     FileIO.truncate(fd, to: sizeBefore + off_t(keep))
                     // Standard output opened with `>` (no O_APPEND): its offset must
                     // come back too, or the next write leaves a hole of NULs.
-                    if case .standardOutput = target { _ = lseek(fd, sizeBefore + off_t(keep), SEEK_SET) }
+                    if !appends { _ = lseek(fd, sizeBefore + off_t(keep), SEEK_SET) }
                     if keptLines > 0 {
                         linesWritten.add(UInt64(keptLines), ordering: .relaxed)
                         bytesWritten.add(UInt64(keep), ordering: .relaxed)

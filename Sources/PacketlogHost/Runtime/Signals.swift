@@ -33,5 +33,10 @@ public enum Signals {
         // the write with EFBIG, which the writer handles (whole lines cut
         // back, counted as lost), instead of killing the process mid-line.
         signal(SIGXFSZ, SIG_IGN)
+        // A parent that ignored SIGCHLD (`trap '' CHLD`, some supervisors)
+        // passes that on: the kernel then reaps the compressions itself,
+        // `waitpid` never reports them, and every stop waited for them in
+        // vain. Compressions are this process's own children: reaped here.
+        signal(SIGCHLD, SIG_DFL)
     }
 }
