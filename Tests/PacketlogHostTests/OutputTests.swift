@@ -524,7 +524,23 @@ final class FileMaintenanceTests: XCTestCase {
         let files = [ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, retention: RetentionPolicy(maxFiles: 2))]
         write(files, hours: [5, 6, 7])
         let left = Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-        XCTAssertEqual(left, ["dns-20261127-06.log", "dns-20261127-07.log", "other.txt", "dns-CQ-20261101-00.log"])
+        // The two newest closed files, and the one being written (07).
+        XCTAssertEqual(left, ["dns-20261127-05.log", "dns-20261127-06.log", "dns-20261127-07.log", "other.txt", "dns-CQ-20261101-00.log"])
+    }
+
+    func testRetentionOfOneFileKeepsTheFileThatJustClosed() {
+        // The open file took one of retention_files' places: with 1, each
+        // file was deleted the moment it closed (its hook never ran).
+        let dir = tempDirectory()
+        let lines = Lines([ModuleFiles(stem: "dns", rotation: .hourly, directory: dir, compress: true,
+                                       retention: RetentionPolicy(maxFiles: 1),
+                                       rotateHook: "echo \"$1\" >> \"$(dirname \"$1\")/hook.txt\"")])
+        lines.line("hour 5", hour: 5); lines.line("hour 6", hour: 6)
+        lines.finish()
+        XCTAssertTrue(waitForCompressions(dir))
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-05.log.gz"), "hour 5\n", "the one closed file is kept")
+        XCTAssertTrue(waitFor(dir + "/hook.txt"), "its hook ran")
+        XCTAssertEqual(try? readFile(dir + "/dns-20261127-06.log"), "hour 6\n")
     }
 
     func testRetentionWithCompressionNeitherBreaksACompressionNorLeavesFilesBehind() {
@@ -539,7 +555,9 @@ final class FileMaintenanceTests: XCTestCase {
         lines.finish()
         XCTAssertTrue(waitForCompressions(dir))
         let left = Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-        XCTAssertEqual(left, ["dns-20261127-09.log.gz", "dns-20261127-10.log"], "the two newest files, nothing half done")
+        XCTAssertEqual(left, ["dns-20261127-08.log.gz", "dns-20261127-09.log.gz", "dns-20261127-10.log"],
+                       "the two newest closed files and the one being written, nothing half done")
+        XCTAssertEqual(gunzip(dir + "/dns-20261127-08.log.gz"), "hour 8\n")
         XCTAssertEqual(gunzip(dir + "/dns-20261127-09.log.gz"), "hour 9\n")
         XCTAssertEqual(try? readFile(dir + "/dns-20261127-10.log"), "hour 10\n")
     }

@@ -143,10 +143,17 @@ public enum FileMaintenance {
         var deleted = 0
         for (_, names) in groups {
             // Names carry the date, so name order is age order; newest first.
-            let sorted = names.sorted(by: >)
-            for (index, name) in sorted.enumerated() {
+            // `retention_files` counts closed files: an open one (the
+            // current period's) takes no place, or `retention_files = 1`
+            // deleted each file the moment it closed. A `.gz` being
+            // appended to is closed: it takes its place, but stays.
+            var closedIndex = 0
+            for name in names.sorted(by: >) {
                 let path = files.directory + "/" + name
-                if open.contains(path) || open.contains(String(path.dropLast(3))) || busy.contains(path) { continue }
+                if open.contains(path) || open.contains(String(path.dropLast(3))) { continue }
+                let index = closedIndex
+                closedIndex += 1
+                if busy.contains(path) { continue }
                 var remove = false
                 if let maxFiles = policy.maxFiles, index >= maxFiles { remove = true }
                 if let maxAge = policy.maxAgeSeconds {

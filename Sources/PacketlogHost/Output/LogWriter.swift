@@ -157,14 +157,16 @@ public final class LogWriter: @unchecked Sendable {
                 break loop
             }
         }
-        closeAll()
+        // Each slot's newest file is the one a restart goes on writing: it
+        // takes no place of retention_files, as while the run lasted.
+        let current = closeAll()
         // The last files' compressions: retention could not delete a `.gz`
         // while one appended to it. Waited for a little (a stop must stay
         // prompt), then retention runs once more over what is done.
         if case .files(let modules) = target, !closingSteps.compressing.isEmpty {
             closingSteps.waitForCompressions(milliseconds: 5000)
             for files in modules {
-                _ = FileMaintenance.applyRetention(files, open: [], busy: closingSteps.busy, now: Int64(time(nil)))
+                _ = FileMaintenance.applyRetention(files, open: current, busy: closingSteps.busy, now: Int64(time(nil)))
             }
         }
         done.lock()
@@ -174,14 +176,16 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     /// A file's period is over: compression, hook, retention.
-    private func closed(_ destination: LogDestination) {
+    /// `writing`: the files still being written, when `open` no longer
+    /// says (the end of a run, a reopen).
+    private func closed(_ destination: LogDestination, writing: Set<String>? = nil) {
         guard case .files(let modules) = target, destination.module < modules.count else { return }
         let files = modules[destination.module]
         // Retention first: a file it deletes at once is not compressed (a
         // gzip of a file about to go), and no `.gz` being appended to is
         // deleted (`busy`).
         closingSteps.reap()
-        let openPaths = Set(open.values.flatMap { $0.map(\.destination.path) })
+        let openPaths = writing ?? Set(open.values.flatMap { $0.map(\.destination.path) })
         _ = FileMaintenance.applyRetention(files, open: openPaths, busy: closingSteps.busy, now: Int64(time(nil)))
         FileMaintenance.fileClosed(destination.path, files: files, steps: &closingSteps)
     }
@@ -202,15 +206,21 @@ public final class LogWriter: @unchecked Sendable {
     /// Closes every file (the end of a run, SIGHUP); the periods older than
     /// their slot's newest are over and get their closing step (a file
     /// logrotate renamed away is skipped).
-    private func closeAll() {
+    /// Returns each slot's newest file.
+    @discardableResult
+    private func closeAll() -> Set<String> {
         let slots = open
         open.removeAll()
+        // Each slot's newest file is the one writing goes on with (after a
+        // reopen, or a restart): retention counts it as open.
+        let newest = Set(slots.values.compactMap { $0.last?.destination.path })
         for (_, files) in slots {
             for (index, file) in files.enumerated() {
                 close(file.fd)
-                if index < files.count - 1 { closed(file.destination) }
+                if index < files.count - 1 { closed(file.destination, writing: newest) }
             }
         }
+        return newest
     }
 
     private func write(_ chunk: OutputChunk) {
