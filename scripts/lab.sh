@@ -85,6 +85,10 @@ server:
     module-config: "iterator"
     do-not-query-localhost: yes
     minimal-responses: yes
+    # Answers up to 4096 bytes over UDP (dig +bufsize=4096): big.lab.test's
+    # then comes in IP fragments (the veth's MTU is 1500).
+    edns-buffer-size: 4096
+    max-udp-size: 4096
     # Room for a whole test burst (the tests count every answer).
     so-rcvbuf: 8m
     so-sndbuf: 8m

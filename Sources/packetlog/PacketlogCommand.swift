@@ -223,12 +223,20 @@ struct PacketlogCommand: ParsableCommand {
             return result
         }
 
-        /// Live: the modules' filter ANDed with the extra one. A file is read
-        /// whole unless the user filters it, so its statistics count every packet.
-        func captureFilter(live: Bool, extra: String?) -> String? {
+        /// IP fragments after the first (IPv4 offset not 0) and every IPv6
+        /// fragment: they carry no ports, so no module's port filter lets
+        /// them through, and a large answer (DNSSEC, a big TXT) could never
+        /// be put together live.
+        static let laterFragmentsFilter = "(ip[6:2] & 0x1fff != 0) or (ip6[6] == 44)"
+
+        /// Live: the modules' filter — with the fragments that defragmenting
+        /// needs — ANDed with the extra one. A file is read whole unless the
+        /// user filters it, so its statistics count every packet.
+        func captureFilter(live: Bool, extra: String?, defragmenting: Bool) -> String? {
             if !live { return extra }
-            guard let extra else { return modulesFilter }
-            return "(\(modulesFilter)) and (\(extra))"
+            let modules = defragmenting ? "(\(modulesFilter)) or \(Self.laterFragmentsFilter)" : modulesFilter
+            guard let extra else { return modules }
+            return "(\(modules)) and (\(extra))"
         }
     }
 
@@ -277,7 +285,8 @@ struct PacketlogCommand: ParsableCommand {
             }
         }
         try validateFilters(config, linkType: linkType)
-        let bpf = config.selected.isEmpty ? extra : plan.captureFilter(live: readFile == nil, extra: extra)
+        let bpf = config.selected.isEmpty ? extra : plan.captureFilter(live: readFile == nil, extra: extra,
+                                                                        defragmenting: config.host.bool("ip_defragmentation") ?? true)
         if let bpf, !bpf.isEmpty {
             let program = try BPFCompiler.compile(bpf, linkType: linkType, snaplen: Int32(config.host.int("snaplen") ?? 262_144))
             text += "filter = \(quoteTOML(bpf))\n"
@@ -340,7 +349,7 @@ struct PacketlogCommand: ParsableCommand {
             }
         }
         try validateFilters(config, linkType: pcap.linkType)
-        let bpf = plan.captureFilter(live: pcap.isLive, extra: host.string("filter"))
+        let bpf = plan.captureFilter(live: pcap.isLive, extra: host.string("filter"), defragmenting: settings.ipDefragmentation)
         if let bpf { try pcap.setFilter(bpf) }
 
         let files = plan.types.map { config.module(named: $0.descriptor.name)!.files }

@@ -277,7 +277,7 @@ final class ConfigurationTests: XCTestCase {
         assertRow(out, "host", "buffer_mb", "32", "env DNSLOG_BUFSIZE")
         assertRow(out, "host", "filter", "\"not host 10.9.9.9\"", "env DNSLOG_FILTER")
         assertRow(out, "dns", "directory", "\"/srv/dnslog\"", "env DNSLOG_DIR")
-        XCTAssertTrue(out.contains("filter = \"(port 53) and (not host 10.9.9.9)\""), out)
+        XCTAssertTrue(out.contains("filter = \"((port 53) or (ip[6:2] & 0x1fff != 0) or (ip6[6] == 44)) and (not host 10.9.9.9)\""), out)
     }
 
     // MARK: The compiled filter
@@ -285,14 +285,14 @@ final class ConfigurationTests: XCTestCase {
     func testCheckConfigShowsCompiledFilter() throws {
         let r = try packetlog(["--check-config", "--protocol", "dns", "-i", "lo"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.text.contains("filter = \"port 53\"\n# compiled for link type EN10MB (interface lo): "), r.text)
+        XCTAssertTrue(r.text.contains("filter = \"(port 53) or (ip[6:2] & 0x1fff != 0) or (ip6[6] == 44)\"\n# compiled for link type EN10MB (interface lo): "), r.text)
         XCTAssertTrue(r.text.contains("(000) ldh      [12]"), r.text)
         XCTAssertTrue(r.text.contains("jeq      #0x35"), r.text)  // port 53
 
         let conf = try writeConfig("[host]\nfilter = \"not net 10.99.0.0/16\"\n[http]\nports = [8000]\n", name: "f.conf")
         let two = try packetlog(["--check-config", "--config", conf.path, "--protocol", "dns", "--protocol", "http", "-i", "lo"])
         XCTAssertEqual(two.status, 0, two.stderr)
-        XCTAssertTrue(two.text.contains("filter = \"((port 53) or (tcp and port 8000)) and (not net 10.99.0.0/16)\""), two.text)
+        XCTAssertTrue(two.text.contains("filter = \"(((port 53) or (tcp and port 8000)) or (ip[6:2] & 0x1fff != 0) or (ip6[6] == 44)) and (not net 10.99.0.0/16)\""), two.text)
         XCTAssertTrue(two.text.contains("jeq      #0x1f40"), two.text)  // port 8000
 
         // A filter libpcap rejects is an error naming where it came from, exit 1.

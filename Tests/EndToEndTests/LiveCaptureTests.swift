@@ -280,6 +280,12 @@ final class LiveCaptureTests: XCTestCase {
             Query(arguments: ["@10.77.1.53", "big.lab.test", "TXT"],
                   expected: [v4("CQ", "00 big.lab.test IN TXT"), v4("CR", "00 1/0/0/1 big.lab.test IN TXT"),
                              v4("CQ", "00 big.lab.test IN TXT T"), v4("CR", "00 1/1/0/1 big.lab.test IN TXT 30 \(big) T")]),
+            // The whole answer over UDP, in IP fragments: the live filter
+            // must let the fragments without ports through (it did not).
+            Query(arguments: ["@10.77.1.53", "+bufsize=4096", "big.lab.test", "TXT"],
+                  expected: [v4("CQ", "00 big.lab.test IN TXT"), v4("CR", "00 1/1/0/1 big.lab.test IN TXT 30 \(big)")]),
+            Query(arguments: ["@fd77:1::53", "+bufsize=4096", "big.lab.test", "TXT"],
+                  expected: [v6("CQ", "00 big.lab.test IN TXT"), v6("CR", "00 1/1/0/1 big.lab.test IN TXT 30 \(big)")]),
         ]
     }()
 
@@ -385,6 +391,7 @@ final class LiveCaptureTests: XCTestCase {
         // include a packet the ring never delivered. testSigterm... checks
         // for lost packets against tcpdump instead.
         XCTAssertGreaterThan(c["packets"] ?? 0, UInt64(cq + cr), "TCP handshakes are packets too: \(summary)")
+        XCTAssertEqual(c["ip-reassembled"], 2, "the two fragmented answers: \(summary)")
         for counter in ["tcp-incomplete-message", "tcp-unfinished-streams", "tcp-discarded-bytes", "other-ports", "truncated", "malformed-ip"] {
             if let value = c[counter] { XCTAssertEqual(value, 0, "\(counter): \(summary)") }
         }
