@@ -193,6 +193,26 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(never.status, 0, never.stderr)
     }
 
+    func testPeriodicStatisticsHaveTheSummarysFields() throws {
+        // The periodic lines (--log-every, --stats-interval) of the default
+        // pipeline stopped at lines-written: no lines-lost, kernel drops or
+        // IP counters, so a service saw a full disk or drops only at its end.
+        let pcap = E2E.fixtures.appendingPathComponent("lab-dns.pcap").path
+        for workers in ["0", "1", "2"] {
+            let r = try packetlog(["--protocol", "dns", "-r", pcap, "--log-every", "10", "--workers", workers,
+                                   "-d", work.appendingPathComponent("logs-\(workers)").path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("packetlog: packets ") }
+            func names(_ line: Substring) -> [Substring] { line.split(separator: ",").map { $0.split(separator: " ").dropLast().last ?? "" } }
+            XCTAssertGreaterThan(lines.count, 2, r.stderr)
+            guard let summary = lines.last else { continue }
+            XCTAssertTrue(summary.hasSuffix(", lines-lost 0"), String(summary))
+            for line in lines.dropLast() {
+                XCTAssertEqual(names(line), names(summary), "--workers \(workers): \(line)")
+            }
+        }
+    }
+
     func testUnknownSection() throws {
         try assertConfigError("[host]\nsnaplen = 1500\n\n[dnss]\nenabled = true\n",
                               "4: unknown section [dnss] (known: [host], [dns], [http], [template])")

@@ -149,7 +149,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
 
     @inline(__always)
     func limits() -> CaptureEnding? {
-        if let every = settings.logEvery, packets % every == 0 { report(merger.latestSummary(packets: packets, decoder: decoder.statistics, helper: helperCounters)) }
+        if let every = settings.logEvery, packets % every == 0 { report(merger.summary(packets: packets, decoder: decoder, pcap: pcap, helper: helperCounters)) }
         if let limit = settings.packetLimit, packets >= limit { return .packetLimit }
         return nil
     }
@@ -200,7 +200,7 @@ public final class ParallelCaptureEngine<Modules: ModuleDispatch>: CapturePacket
             let now = monotonicMilliseconds()
             if now - lastStats >= Int64(interval) * 1000 {
                 lastStats = now
-                report(merger.latestSummary(packets: packets, decoder: decoder.statistics, helper: helperCounters))
+                report(merger.summary(packets: packets, decoder: decoder, pcap: pcap, helper: helperCounters))
             }
         }
     }

@@ -222,16 +222,6 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         return (total ?? [], otherPorts)
     }
 
-    func latestSummary(packets: UInt64, decoder: DecoderStatistics, helper: Counters?) -> String {
-        var parts = ["packets \(packets)"]
-        let other = appendModuleCounters(to: &parts, helper: helper)
-        parts.append("other-ports \(other)")
-        parts.append("not-ip \(decoder.notIP)")
-        parts.append("not-udp-tcp \(decoder.notUDPOrTCP)")
-        parts.append("lines-written \(writer.linesWritten.load(ordering: .relaxed))")
-        return parts.joined(separator: ", ")
-    }
-
     /// Appends the modules' counters; returns the packets no module wanted.
     private func appendModuleCounters(to parts: inout [String], helper: Counters?) -> UInt64 {
         let (counters, otherPorts) = summedCounters(helper: helper)
@@ -242,6 +232,10 @@ final class ParallelMerger<Modules: ModuleDispatch>: @unchecked Sendable {
         return otherPorts
     }
 
+    /// The counters as one line: the final summary, and the periodic
+    /// statistics (`--stats-interval`, `--log-every`) with the same fields —
+    /// kernel drops and lost lines included — called on the capture
+    /// thread, which owns `decoder` and `pcap`.
     func summary(packets: UInt64, decoder: PacketDecoder, pcap: PcapHandle, helper: Counters?) -> String {
         var parts = ["packets \(packets)"]
         let other = appendModuleCounters(to: &parts, helper: helper)
