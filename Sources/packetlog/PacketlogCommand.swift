@@ -364,7 +364,9 @@ struct PacketlogCommand: ParsableCommand {
                 throw UsageError("compress = true (\(compressing.joined(separator: ", "))) needs gzip, flock, truncate and stat; not on the PATH: \(missing.joined(separator: ", ")): install them or set compress = false")
             }
             for dir in Set(files.map(\.directory)).sorted() {
-                do { try FileIO.makeDirectories(dir) } catch {
+                // A new directory lets in whoever may read its files.
+                let mode = files.filter { $0.directory == dir }.reduce(mode_t(0o700)) { $0 | FileIO.directoryMode(forFiles: $1.fileMode) }
+                do { try FileIO.makeDirectories(dir, mode: mode) } catch {
                     throw UsageError("cannot write log files in '\(dir)': \(String(cString: strerror(error.errno))); create it or pick another with -d")
                 }
                 directories.append(dir)

@@ -368,6 +368,25 @@ final class ConfigurationTests: XCTestCase {
                       r.stderr)
     }
 
+    // MARK: File modes
+
+    func testFileModeHoldsUnderAServiceUmask() throws {
+        // The shipped unit sets UMask=0077: open(2)'s mode was narrowed by
+        // it, so file_mode = "0640" gave 0600 files (and the new log
+        // directory 0700), and the group that was to read them could not.
+        let pcap = E2E.fixtures.appendingPathComponent("lab-dns.pcap").path
+        let logs = work.appendingPathComponent("new/logs")
+        let r = try E2E.run("/bin/sh", ["-c", #"umask 077; exec "$0" --protocol dns -r "$1" --file-mode 0640 -d "$2""#,
+                                        try E2E.binary(), pcap, logs.path], timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        var info = stat()
+        for (path, mode) in [(work.appendingPathComponent("new").path, 0o750), (logs.path, 0o750),
+                             (logs.appendingPathComponent("dns-20261127-08.log").path, 0o640)] {
+            XCTAssertEqual(stat(path, &info), 0, path)
+            XCTAssertEqual(String(info.st_mode & 0o777, radix: 8), String(mode, radix: 8), "mode of \(path)")
+        }
+    }
+
     // MARK: -Z
 
     func testDropToNobodyOwnsTheFiles() throws {

@@ -15,14 +15,30 @@ public struct SystemError: Error, CustomStringConvertible {
 }
 
 public enum FileIO {
-    /// Opens `path` for appending, creating it with `mode`; retries on EINTR.
+    /// Opens `path` for appending; retries on EINTR. A file it creates gets
+    /// exactly `mode` (`file_mode`), whatever the umask (a service's
+    /// `UMask=0077` made 0640 into 0600); an existing file keeps its own.
     public static func openAppend(_ path: String, mode: mode_t) throws(SystemError) -> Int32 {
         while true {
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode)
+            let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
             if fd >= 0 { return fd }
             if errno == EINTR { continue }
+            guard errno == ENOENT else { throw SystemError(call: "open", errno: errno, path: path) }
+            let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, mode)
+            if created >= 0 {
+                _ = fchmod(created, mode)
+                return created
+            }
+            if errno == EINTR || errno == EEXIST { continue }   // made meanwhile: open it
             throw SystemError(call: "open", errno: errno, path: path)
         }
+    }
+
+    /// The mode of a directory made for files of `fileMode`: whoever may
+    /// read the files may enter it (0640 gives 0750, 0600 gives 0700).
+    public static func directoryMode(forFiles fileMode: mode_t) -> mode_t {
+        let read = fileMode & 0o044
+        return 0o700 | read | (read >> 2)
     }
 
     /// Writes all of `bytes`, retrying on EINTR and short writes.
@@ -70,12 +86,19 @@ public enum FileIO {
         }
     }
 
-    /// Creates `path` and its parents (mode 0700 for new directories).
-    public static func makeDirectories(_ path: String) throws(SystemError) {
+    /// Creates `path` and its parents; new directories get exactly `mode`
+    /// (not narrowed by the umask). Returns the directories it created,
+    /// parents first.
+    @discardableResult
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws(SystemError) -> [String] {
         var current = path.hasPrefix("/") ? "" : "."
+        var created: [String] = []
         for part in path.split(separator: "/") {
             current += "/" + part
-            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+            if mkdir(current, mode) == 0 {
+                created.append(current)
+                _ = chmod(current, mode)
+            } else if errno != EEXIST {
                 throw SystemError(call: "mkdir", errno: errno, path: current)
             }
         }
@@ -84,5 +107,6 @@ public enum FileIO {
             throw SystemError(call: "mkdir", errno: ENOTDIR, path: path)
         }
         guard access(path, W_OK | X_OK) == 0 else { throw SystemError(call: "access", errno: errno, path: path) }
+        return created
     }
 }

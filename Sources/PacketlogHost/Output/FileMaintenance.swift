@@ -49,8 +49,7 @@ public enum FileMaintenance {
     /// the `.gz` as busy until the script is reaped (retention leaves it).
     private static func startCompression(of closing: String, into gz: String, files: ModuleFiles, steps: inout ClosingSteps) {
         // Created here, with the log's mode (the shell would use its umask).
-        let created = open(gz, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, files.fileMode)
-        if created >= 0 { close(created) }
+        if let created = try? FileIO.openAppend(gz, mode: files.fileMode) { close(created) }
         if let pid = spawnShell(compressionScript, arguments: [closing, gz, files.rotateHook ?? ""]) { steps.compressing[pid] = gz }
     }
 
