@@ -260,6 +260,27 @@ struct PacketlogCommand: ParsableCommand {
         }
     }
 
+    /// What a run checks before it writes files: the compression tools on
+    /// the PATH, and each log directory made (or there) and writable.
+    /// Returns the directories, and those it created (parents first).
+    func prepareLogDirectories(_ files: [ModuleFiles]) throws -> (directories: [String], created: [String]) {
+        let compressing = files.filter(\.compress).map(\.stem)
+        let missing = compressing.isEmpty ? [] : FileMaintenance.missingCompressionTools()
+        if !missing.isEmpty {
+            throw UsageError("compress = true (\(compressing.joined(separator: ", "))) needs gzip, flock, truncate and stat; not on the PATH: \(missing.joined(separator: ", ")): install them or set compress = false")
+        }
+        var directories: [String] = [], created: [String] = []
+        for dir in Set(files.map(\.directory)).sorted() {
+            // A new directory lets in whoever may read its files.
+            let mode = files.filter { $0.directory == dir }.reduce(mode_t(0o700)) { $0 | FileIO.directoryMode(forFiles: $1.fileMode) }
+            do { created += try FileIO.makeDirectories(dir, mode: mode) } catch {
+                throw UsageError("cannot write log files in '\(dir)': \(String(cString: strerror(error.errno))); create it or pick another with -d")
+            }
+            directories.append(dir)
+        }
+        return (directories, created)
+    }
+
     /// --check-config: the settings, then the filter compiled for the link
     /// type of the capture (file, interface, else Ethernet).
     func printCheck(_ config: Configuration, _ plan: RunPlan) throws {
@@ -285,6 +306,11 @@ struct PacketlogCommand: ParsableCommand {
             }
         }
         try validateFilters(config, linkType: linkType)
+        // The log directories as a run would make them (and unmade again).
+        if !toStandardOutput && !config.selected.isEmpty {
+            let created = try prepareLogDirectories(plan.types.map { config.module(named: $0.descriptor.name)!.files }).created
+            for dir in created.reversed() { rmdir(dir) }
+        }
         let bpf = config.selected.isEmpty ? extra : plan.captureFilter(live: readFile == nil, extra: extra,
                                                                         defragmenting: config.host.bool("ip_defragmentation") ?? true)
         if let bpf, !bpf.isEmpty {
@@ -358,19 +384,7 @@ struct PacketlogCommand: ParsableCommand {
         if toStandardOutput {
             target = .standardOutput
         } else {
-            let compressing = files.filter(\.compress).map(\.stem)
-            let missing = compressing.isEmpty ? [] : FileMaintenance.missingCompressionTools()
-            if !missing.isEmpty {
-                throw UsageError("compress = true (\(compressing.joined(separator: ", "))) needs gzip, flock, truncate and stat; not on the PATH: \(missing.joined(separator: ", ")): install them or set compress = false")
-            }
-            for dir in Set(files.map(\.directory)).sorted() {
-                // A new directory lets in whoever may read its files.
-                let mode = files.filter { $0.directory == dir }.reduce(mode_t(0o700)) { $0 | FileIO.directoryMode(forFiles: $1.fileMode) }
-                do { try FileIO.makeDirectories(dir, mode: mode) } catch {
-                    throw UsageError("cannot write log files in '\(dir)': \(String(cString: strerror(error.errno))); create it or pick another with -d")
-                }
-                directories.append(dir)
-            }
+            directories = try prepareLogDirectories(files).directories
             target = .files(files)
         }
         if verbose {

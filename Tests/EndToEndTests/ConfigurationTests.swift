@@ -368,6 +368,27 @@ final class ConfigurationTests: XCTestCase {
                       r.stderr)
     }
 
+    func testCheckConfigFailsWhereARunWouldOnItsOutput() throws {
+        // --check-config said 0 for a log directory a run cannot make and
+        // for compress = true without gzip on the PATH; the run then failed.
+        let pcap = E2E.fixtures.appendingPathComponent("lab-dns.pcap").path
+        let proc = try packetlog(["--check-config", "--protocol", "dns", "-r", pcap, "-d", "/proc/packetlog-nowhere"])
+        XCTAssertEqual(proc.status, 1, proc.stderr)
+        XCTAssertEqual(proc.stderr, "packetlog: error: cannot write log files in '/proc/packetlog-nowhere': No such file or directory; create it or pick another with -d\n")
+        let empty = work.appendingPathComponent("empty-path")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let conf = try writeConfig("[dns]\ncompress = true\n", name: "gz.conf")
+        let gz = try packetlog(["--check-config", "--config", conf.path, "--protocol", "dns", "-r", pcap, "-d", work.appendingPathComponent("gz").path],
+                               env: ["PATH": empty.path])
+        XCTAssertEqual(gz.status, 1, gz.stderr)
+        XCTAssertTrue(gz.stderr.hasPrefix("packetlog: error: compress = true (dns) needs gzip, flock, truncate and stat; not on the PATH: gzip (gzip)"), gz.stderr)
+        // A directory a run would make is fine, and is not left behind.
+        let fresh = work.appendingPathComponent("fresh/logs")
+        let ok = try packetlog(["--check-config", "--protocol", "dns", "-r", pcap, "-d", fresh.path])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("fresh").path), "--check-config left a directory")
+    }
+
     // MARK: File modes
 
     func testFileModeHoldsUnderAServiceUmask() throws {
