@@ -104,6 +104,23 @@ struct PacketlogCommand: ParsableCommand {
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the capture set-up and the final summary in detail.")
     var verbose = false
 
+    /// Parses and runs. A command-line mistake is one line on standard
+    /// error, `packetlog: error: …`, like every other error, and exit code
+    /// 64 (EX_USAGE) — not ArgumentParser's three lines with the usage;
+    /// `--help` and `--version` print as usual.
+    static func main() {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+            FileIO.printError("packetlog: error: \(message(for: error)) (see packetlog --help)")
+            Glibc.exit(code.rawValue)
+        }
+    }
+
     func validate() throws {
         for name in protocols where moduleType(named: name) == nil {
             throw ValidationError("unknown protocol '\(name)' (known: \(knownNames))")

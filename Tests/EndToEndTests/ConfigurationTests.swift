@@ -187,7 +187,7 @@ final class ConfigurationTests: XCTestCase {
         let pcap = E2E.fixtures.appendingPathComponent("lab-dns.pcap").path
         let zero = try packetlog(["--protocol", "dns", "-r", pcap, "-c", "0", "-d", work.appendingPathComponent("never").path])
         XCTAssertEqual(zero.status, 64, zero.stderr)
-        XCTAssertTrue(zero.stderr.hasPrefix("Error: --count must be at least 1\n"), zero.stderr)
+        XCTAssertEqual(zero.stderr, "packetlog: error: --count must be at least 1 (see packetlog --help)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("never").path))
         let never = try packetlog(["--protocol", "dns", "-r", pcap, "--stats-interval", "0", "-d", work.appendingPathComponent("logs").path])
         XCTAssertEqual(never.status, 0, never.stderr)

@@ -26,6 +26,22 @@ final class ErrorMessageTests: XCTestCase {
         XCTAssertTrue(err.contains("http"), err)
     }
 
+    func testCommandLineMistakesAreOneLineWithExitCode64() throws {
+        // ArgumentParser printed "Error: …", the usage and a hint: three
+        // lines unlike every other error; exit 64 (EX_USAGE) is kept.
+        for (arguments, message) in [(["--protocol", "smtp", "-r", pcap], "unknown protocol 'smtp' (known: dns, http, template)"),
+                                     (["--bogus"], "Unknown option '--bogus'"),
+                                     (["--protocol", "dns", "--snaplen"], "Missing value for '--snaplen <bytes>'"),
+                                     (["--protocol", "dns", "--workers", "99", "-r", pcap], "--workers must be between 0 and 16")] {
+            let out = try E2E.run(try E2E.binary(), arguments, timeout: 30)
+            XCTAssertEqual(out.status, 64, out.stderr)
+            XCTAssertEqual(out.stderr, "packetlog: error: \(message) (see packetlog --help)\n")
+        }
+        let help = try E2E.run(try E2E.binary(), ["--help"], timeout: 30)
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.text.hasPrefix("OVERVIEW: "), help.text)
+    }
+
     func testUnknownInterface() throws {
         let err = try failure(["--protocol", "dns", "-i", "nosuchif0"])
         XCTAssertTrue(err.contains("packetlog: error: unknown interface 'nosuchif0'"), err)
